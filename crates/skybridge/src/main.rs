@@ -1,1 +1,113 @@
-fn main() {}
+//! `skybridge`: runs every Skybridge service on one machine (`skybridge up`) and administers it.
+
+mod endpoints;
+mod hosts;
+mod runtime;
+mod server;
+mod tls;
+mod up;
+mod world;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Skybridge: Entra ID, managed identity, Key Vault, API Management and Logic Apps-compatible
+/// services for cross-tenant workflows, on one machine.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve every service over one HTTPS listener, applying a world file first.
+    Up(up::UpArgs),
+    /// Print (or add to the hosts file) the host names Skybridge serves.
+    Hosts(hosts::HostsArgs),
+    /// Administer the authority.
+    #[command(subcommand)]
+    Authority(AuthorityCommand),
+}
+
+#[derive(Subcommand)]
+enum AuthorityCommand {
+    /// Roll the signing keys: next starts signing, current stays published as previous.
+    RotateKeys(RotateArgs),
+}
+
+/// Options every command that opens the data directory shares.
+#[derive(Args, Clone)]
+pub struct DataArgs {
+    /// Where the store, the root key, the dev CA and endpoints.json live.
+    #[arg(long, env = "SKYBRIDGE_DATA_DIR", default_value = ".skybridge")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Args)]
+struct RotateArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Only this tenant (name or id); every tenant by default.
+    #[arg(long)]
+    tenant: Option<String>,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SKYBRIDGE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Up(args) => up::run(args).await,
+            Command::Hosts(args) => hosts::run(args),
+            Command::Authority(AuthorityCommand::RotateKeys(args)) => rotate_keys(args).await,
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn rotate_keys(args: RotateArgs) -> anyhow::Result<()> {
+    let rt = runtime::Runtime::open(&args.data.data_dir, runtime::Urls::offline()).await?;
+    let tenants = match &args.tenant {
+        Some(t) => vec![
+            rt.authority
+                .resolve_tenant(t)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        ],
+        None => rt.authority.store().tenants().await?,
+    };
+    for t in tenants {
+        rt.authority
+            .rotate_signing_keys(t.id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("rotated the signing keys of tenant {} ({})", t.name, t.id);
+    }
+    Ok(())
+}

@@ -1,1 +1,18 @@
-//! placeholder
+//! Storage for Skybridge: one trait per service (this crate holds the directory used by the
+//! authority), an embedded SQLite implementation, and the root key that encrypts secret material
+//! at rest. The traits speak in plain records so that a PostgreSQL implementation can follow
+//! without touching the services.
+
+mod directory;
+mod error;
+mod root_key;
+pub mod sqlite;
+
+pub use directory::{
+    AppRoleAssignmentRecord, AppRoleRecord, ApplicationRecord, DirectoryStore, KeyCredentialRecord,
+    PasswordCredentialRecord, ServicePrincipalRecord, SigningKeyRecord, SigningKeyStatus,
+    TenantRecord,
+};
+pub use error::StoreError;
+pub use root_key::{ROOT_KEY_ENV, RootKey};
+pub use sqlite::SqliteStore;

@@ -1,0 +1,105 @@
+//! Opening a data directory: root key, store, and the services built on them.
+
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use skybridge_authority::{Authority, AuthorityConfig};
+use skybridge_jose::SystemClock;
+use skybridge_store::{RootKey, SqliteStore};
+
+/// Public URLs of the services, derived from the domain and port.
+#[derive(Debug, Clone)]
+pub struct Urls {
+    /// Domain under which every host is named.
+    pub domain: String,
+    /// Port of the listener as clients reach it.
+    pub port: u16,
+}
+
+impl Urls {
+    /// For commands that sign nothing clients see (key rotation).
+    pub fn offline() -> Self {
+        Self {
+            domain: "skybridge.localhost".into(),
+            port: 443,
+        }
+    }
+
+    fn origin(&self, host: &str) -> String {
+        if self.port == 443 {
+            format!("https://{host}")
+        } else {
+            format!("https://{host}:{}", self.port)
+        }
+    }
+
+    /// `login.<domain>`: the authority (v2 issuers, every endpoint).
+    pub fn login_host(&self) -> String {
+        format!("login.{}", self.domain)
+    }
+
+    /// `sts.<domain>`: plays `sts.windows.net` in v1 issuers.
+    pub fn sts_host(&self) -> String {
+        format!("sts.{}", self.domain)
+    }
+
+    /// Every host name served.
+    pub fn hosts(&self) -> Vec<String> {
+        vec![self.login_host(), self.sts_host()]
+    }
+
+    /// The authority's configuration for these URLs.
+    pub fn authority_config(&self) -> AuthorityConfig {
+        AuthorityConfig::new(
+            self.origin(&self.login_host()),
+            self.origin(&self.sts_host()),
+        )
+    }
+}
+
+/// The opened data directory and the services on it.
+pub struct Runtime {
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// The root key.
+    pub root_key: Arc<RootKey>,
+    /// The authority.
+    pub authority: Arc<Authority>,
+}
+
+impl Runtime {
+    /// Opens (creating) the data directory, its root key and store.
+    pub async fn open(data_dir: &Path, urls: Urls) -> anyhow::Result<Self> {
+        if !data_dir.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(data_dir)
+                .with_context(|| format!("creating {}", data_dir.display()))?;
+        }
+        let data_dir = std::fs::canonicalize(data_dir)?;
+        let mode = std::fs::metadata(&data_dir)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            tracing::warn!(dir = %data_dir.display(), "the data directory is readable by other users; chmod 700 is advised");
+        }
+        let root_key = Arc::new(RootKey::load_or_create(&data_dir.join("root.key"))?);
+        let store = Arc::new(
+            SqliteStore::open(&data_dir.join("skybridge.db"))
+                .await
+                .context("opening the store")?,
+        );
+        let authority = Arc::new(Authority::new(
+            store,
+            root_key.clone(),
+            Arc::new(SystemClock),
+            urls.authority_config(),
+        ));
+        Ok(Self {
+            data_dir,
+            root_key,
+            authority,
+        })
+    }
+}

@@ -1,0 +1,101 @@
+//! `skybridge up`: apply the world, then serve every service by host name on one HTTPS
+//! listener until SIGTERM or Ctrl-C.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::DataArgs;
+use crate::endpoints::Endpoints;
+use crate::runtime::{Runtime, Urls};
+use crate::server::{HostRoutes, serve, shutdown_signal};
+use crate::world::{LoadedWorld, apply};
+
+/// `skybridge up` options.
+#[derive(Args)]
+pub struct UpArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// World file to apply; the built-in seed world (examples/seed) when absent.
+    #[arg(long, env = "SKYBRIDGE_WORLD")]
+    world: Option<PathBuf>,
+    /// Domain under which services are named (`login.<domain>`, `<vault>.vault.<domain>`).
+    #[arg(long, env = "SKYBRIDGE_DOMAIN", default_value = "skybridge.localhost")]
+    domain: String,
+    /// HTTPS port; 0 picks a free one (endpoints.json tells which).
+    #[arg(long, env = "SKYBRIDGE_PORT", default_value_t = 8443)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(long, env = "SKYBRIDGE_LISTEN", default_value = "127.0.0.1")]
+    listen: IpAddr,
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Runs `skybridge up`.
+pub async fn run(args: UpArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let world = match &args.world {
+        Some(path) => LoadedWorld::read(path)?,
+        None => LoadedWorld::seed()?,
+    };
+    let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.listen, args.port))
+        .await
+        .with_context(|| format!("binding {}:{}", args.listen, args.port))?;
+    let local = listener.local_addr()?;
+    let urls = Urls {
+        domain: args.domain.to_ascii_lowercase(),
+        port: local.port(),
+    };
+
+    let rt = Runtime::open(&args.data.data_dir, urls.clone()).await?;
+    let applied = apply(&world, &rt.authority).await?;
+
+    let now = now_unix();
+    let (ca, ca_path) = crate::tls::load_or_create_ca(&rt.data_dir, &rt.root_key, now)?;
+    let hosts = urls.hosts();
+    let tls = Arc::new(crate::tls::server_config(&ca, &hosts, now)?);
+
+    let authority_router = skybridge_authority::http::router(rt.authority.clone());
+    let routes = HashMap::from([
+        (urls.login_host(), authority_router.clone()),
+        (urls.sts_host(), authority_router),
+    ]);
+    let app = HostRoutes::new(routes).into_router();
+
+    let endpoints_path = rt.data_dir.join("endpoints.json");
+    let config = rt.authority.config().clone();
+    Endpoints::new(
+        &ca_path,
+        local.to_string(),
+        &config,
+        hosts.clone(),
+        &applied,
+    )
+    .write(&endpoints_path)?;
+
+    println!(
+        "skybridge ready in {} ms on {local}: authority {} | tenants {} | endpoints {}",
+        started.elapsed().as_millis(),
+        config.authority_url,
+        applied
+            .tenants
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", "),
+        endpoints_path.display()
+    );
+    serve(listener, tls, app, shutdown_signal()).await;
+    println!("skybridge stopped");
+    Ok(())
+}

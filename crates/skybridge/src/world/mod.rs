@@ -1,0 +1,159 @@
+//! The world file: a versioned TOML declaration of tenants, applications, credentials, roles and
+//! assignments (docs/world.md). Loading checks everything it can without the store and reports
+//! `file:line:col: message`; applying is idempotent.
+
+mod apply;
+mod schema;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+pub use apply::{AppliedWorld, apply};
+pub use schema::World;
+
+/// The seed world `skybridge up` uses when no `--world` is given.
+pub const SEED_WORLD: &str = include_str!("../../../../examples/seed/world.toml");
+
+/// A world file read and parsed, with its source kept for error positions.
+pub struct LoadedWorld {
+    /// The parsed declaration.
+    pub world: World,
+    /// Path shown in errors (`<seed>` for the built-in world).
+    pub path: PathBuf,
+    source: String,
+}
+
+/// An error located in a world file.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}:{line}:{column}: {message}")]
+pub struct WorldError {
+    /// File.
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl LoadedWorld {
+    /// Reads and parses a world file.
+    pub fn read(path: &Path) -> Result<Self, WorldError> {
+        let source = std::fs::read_to_string(path).map_err(|e| WorldError {
+            path: path.display().to_string(),
+            line: 1,
+            column: 1,
+            message: format!("cannot read the world file: {e}"),
+        })?;
+        Self::parse(path.to_path_buf(), source)
+    }
+
+    /// The built-in seed world.
+    pub fn seed() -> Result<Self, WorldError> {
+        Self::parse(PathBuf::from("<seed>/world.toml"), SEED_WORLD.to_string())
+    }
+
+    /// Parses `source`, refusing unknown keys and versions other than 1.
+    pub fn parse(path: PathBuf, source: String) -> Result<Self, WorldError> {
+        let world: World = toml::from_str(&source).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            let (line, column) = position(&source, span.start);
+            WorldError {
+                path: path.display().to_string(),
+                line,
+                column,
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        let loaded = Self {
+            world,
+            path,
+            source,
+        };
+        if *loaded.world.version.get_ref() != 1 {
+            return Err(loaded.error(
+                loaded.world.version.span(),
+                format!(
+                    "unsupported world version {} (this Skybridge reads version 1)",
+                    loaded.world.version.get_ref()
+                ),
+            ));
+        }
+        Ok(loaded)
+    }
+
+    /// An error at `span` of this file.
+    pub fn error(&self, span: Range<usize>, message: impl Into<String>) -> WorldError {
+        let (line, column) = position(&self.source, span.start);
+        WorldError {
+            path: self.path.display().to_string(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    /// Resolves a path written in the world file relative to the file's folder.
+    pub fn resolve_path(&self, relative: &str) -> PathBuf {
+        let p = Path::new(relative);
+        if p.is_absolute() {
+            return p.to_path_buf();
+        }
+        self.path
+            .parent()
+            .map_or_else(|| p.to_path_buf(), |dir| dir.join(p))
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn position(source: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(source.len());
+    let before = source.get(..offset).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<LoadedWorld, WorldError> {
+        LoadedWorld::parse(PathBuf::from("w.toml"), text.to_string())
+    }
+
+    #[test]
+    fn seed_parses() {
+        let seed = LoadedWorld::seed().unwrap();
+        assert!(
+            seed.world
+                .tenants
+                .iter()
+                .any(|t| t.name.get_ref() == "home")
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_located() {
+        let err = parse("version = 1\n[[tenant]]\nname = \"a\"\ncolour = \"red\"\n")
+            .err()
+            .unwrap();
+        assert_eq!((err.path.as_str(), err.line, err.column), ("w.toml", 4, 1));
+        assert!(err.message.contains("colour"), "{}", err.message);
+    }
+
+    #[test]
+    fn version_is_checked() {
+        let err = parse("version = 2\n").err().unwrap();
+        assert_eq!((err.line, err.column), (1, 11));
+        assert!(err.message.contains("version 2"));
+        assert!(parse("").is_err(), "version is required");
+    }
+
+    #[test]
+    fn syntax_error_is_located() {
+        let err = parse("version = 1\n[[tenant]\n").err().unwrap();
+        assert_eq!(err.line, 2);
+    }
+}

@@ -1,0 +1,144 @@
+//! The world file's schema (TOML, `version = 1`). Unknown keys are refused; references to
+//! other entries carry their source span so errors can name file:line:col.
+
+use serde::Deserialize;
+use toml::Spanned;
+use uuid::Uuid;
+
+/// The whole world file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct World {
+    /// Must be 1.
+    pub version: Spanned<u32>,
+    /// Tenants (directories).
+    #[serde(default, rename = "tenant")]
+    pub tenants: Vec<Tenant>,
+    /// Application registrations.
+    #[serde(default, rename = "application")]
+    pub applications: Vec<Application>,
+    /// Service principals of multi-tenant applications in tenants other than their home.
+    #[serde(default, rename = "service_principal")]
+    pub service_principals: Vec<ServicePrincipal>,
+    /// App-role grants.
+    #[serde(default, rename = "app_role_assignment")]
+    pub app_role_assignments: Vec<AppRoleAssignment>,
+}
+
+/// `[[tenant]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tenant {
+    /// Short name used in URLs and references.
+    pub name: Spanned<String>,
+    /// Fixed tenant id; generated once when absent.
+    pub id: Option<Uuid>,
+    /// Extra domain names.
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// Display name.
+    pub display_name: Option<String>,
+}
+
+/// `[[application]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Application {
+    /// Home tenant's name.
+    pub tenant: Spanned<String>,
+    /// Name, unique in the tenant.
+    pub name: Spanned<String>,
+    /// Fixed client id; generated once when absent.
+    pub client_id: Option<Uuid>,
+    /// Identifier URIs (`api://orders`).
+    #[serde(default)]
+    pub identifier_uris: Vec<String>,
+    /// `accessTokenAcceptedVersion`: 1 (default, as Entra's null) or 2.
+    #[serde(default = "default_version")]
+    pub access_token_version: Spanned<u8>,
+    /// Whether other tenants may provision it.
+    #[serde(default)]
+    pub multi_tenant: bool,
+    /// Callers need an app-role assignment to get tokens for it.
+    #[serde(default)]
+    pub app_role_assignment_required: bool,
+    /// App roles.
+    #[serde(default, rename = "app_role")]
+    pub app_roles: Vec<AppRole>,
+    /// Client secrets.
+    #[serde(default, rename = "secret")]
+    pub secrets: Vec<Secret>,
+    /// Certificate credentials (public part).
+    #[serde(default, rename = "certificate")]
+    pub certificates: Vec<Certificate>,
+}
+
+fn default_version() -> Spanned<u8> {
+    Spanned::new(0..0, 1)
+}
+
+/// `[[application.app_role]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppRole {
+    /// The `roles` claim value.
+    pub value: Spanned<String>,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Fixed role id.
+    pub id: Option<Uuid>,
+    /// `Application`, `User`.
+    #[serde(default)]
+    pub allowed_member_types: Vec<String>,
+}
+
+/// `[[application.secret]]`: a client secret, given inline or by environment variable.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Secret {
+    /// Name (display name) of the credential.
+    pub name: Spanned<String>,
+    /// The value.
+    pub value: Option<Spanned<String>>,
+    /// Read the value from this environment variable instead.
+    pub value_env: Option<Spanned<String>>,
+    /// Expiry, RFC 3339 (`2027-01-01T00:00:00Z`).
+    pub end: Option<Spanned<String>>,
+}
+
+/// `[[application.certificate]]`: a certificate whose public part the app trusts.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Certificate {
+    /// Name (display name) of the credential.
+    pub name: Spanned<String>,
+    /// PEM or DER (`.cer`) file, relative to the world file.
+    pub file: Spanned<String>,
+}
+
+/// `[[service_principal]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServicePrincipal {
+    /// The tenant to provision into.
+    pub tenant: Spanned<String>,
+    /// `<home tenant>/<application>`.
+    pub application: Spanned<String>,
+}
+
+/// `[[app_role_assignment]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppRoleAssignment {
+    /// The tenant where the grant lives.
+    pub tenant: Spanned<String>,
+    /// The client: an application of `tenant`, or `<tenant>/<application>`.
+    pub principal: Spanned<String>,
+    /// The resource application, same forms.
+    pub resource: Spanned<String>,
+    /// The app role's value.
+    pub role: Spanned<String>,
+}
