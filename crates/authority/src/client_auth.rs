@@ -76,6 +76,12 @@ fn string_claim(jws: &UnverifiedJws, name: &'static str) -> Result<String, Autho
 /// Decodes an assertion and reads `iss`, `sub`, `aud`; checks its algorithm is one Entra
 /// accepts for client assertions (RSA only: RS256/384/512, PS256/384/512).
 pub fn read_assertion(token: &str) -> Result<AssertionClaims, AuthorityError> {
+    // `none` tokens have no signature and fail to decode; name the algorithm instead.
+    if let Some(alg) = peek_alg(token) {
+        if skybridge_jose::Alg::from_name(&alg).is_none() {
+            return Err(AuthorityError::AssertionAlgorithm(alg));
+        }
+    }
     let jws = decode_unverified(token).map_err(|e| match e {
         JoseError::UnsupportedAlg(alg) => AuthorityError::AssertionAlgorithm(alg),
         other => AuthorityError::AssertionMalformed(other.to_string()),
@@ -100,6 +106,14 @@ pub fn read_assertion(token: &str) -> Result<AssertionClaims, AuthorityError> {
         subject,
         audiences: auds,
     })
+}
+
+/// The `alg` of a token's header, if the header decodes.
+fn peek_alg(token: &str) -> Option<String> {
+    let header = token.trim().split('.').next()?;
+    let bytes = skybridge_jose::b64::url_decode_lenient(header).ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    value.get("alg")?.as_str().map(str::to_string)
 }
 
 /// Strips base64 padding, which azure-identity Python leaves on its `x5t`.
