@@ -254,10 +254,11 @@ impl Authority {
         let previous = existing.iter().find(|c| c.display_name == name);
         let end =
             end.unwrap_or_else(|| previous.map_or(now + DEFAULT_SECRET_DAYS * 86_400, |c| c.end));
-        if let Some(c) = previous {
-            if hash_secret(&c.salt, value) == c.hash && c.end == end {
-                return Ok(());
-            }
+        if let Some(c) = previous
+            && hash_secret(&c.salt, value) == c.hash
+            && c.end == end
+        {
+            return Ok(());
         }
         let salt = random_salt()?;
         let record = PasswordCredentialRecord {

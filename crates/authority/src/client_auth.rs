@@ -77,10 +77,10 @@ fn string_claim(jws: &UnverifiedJws, name: &'static str) -> Result<String, Autho
 /// accepts for client assertions (RSA only: RS256/384/512, PS256/384/512).
 pub fn read_assertion(token: &str) -> Result<AssertionClaims, AuthorityError> {
     // `none` tokens have no signature and fail to decode; name the algorithm instead.
-    if let Some(alg) = peek_alg(token) {
-        if skybridge_jose::Alg::from_name(&alg).is_none() {
-            return Err(AuthorityError::AssertionAlgorithm(alg));
-        }
+    if let Some(alg) = peek_alg(token)
+        && skybridge_jose::Alg::from_name(&alg).is_none()
+    {
+        return Err(AuthorityError::AssertionAlgorithm(alg));
     }
     let jws = decode_unverified(token).map_err(|e| match e {
         JoseError::UnsupportedAlg(alg) => AuthorityError::AssertionAlgorithm(alg),

@@ -92,7 +92,7 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn rotate_keys(args: RotateArgs) -> anyhow::Result<()> {
-    let rt = runtime::Runtime::open(&args.data.data_dir, runtime::Urls::offline()).await?;
+    let rt = runtime::Runtime::open(&args.data.data_dir, runtime::Urls::offline(), |_| {}).await?;
     let tenants = match &args.tenant {
         Some(t) => vec![
             rt.authority

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use anyhow::Context;
 use skybridge_authority::{Authority, AuthorityConfig};
 use skybridge_jose::SystemClock;
-use skybridge_store::{RootKey, SqliteStore};
+use skybridge_store::{CachedDirectory, RootKey, SqliteStore};
+
+/// How long directory reads are cached; another process's changes show up within it.
+const DIRECTORY_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Public URLs of the services, derived from the domain and port.
 #[derive(Debug, Clone)]
@@ -71,7 +74,11 @@ pub struct Runtime {
 
 impl Runtime {
     /// Opens (creating) the data directory, its root key and store.
-    pub async fn open(data_dir: &Path, urls: Urls) -> anyhow::Result<Self> {
+    pub async fn open(
+        data_dir: &Path,
+        urls: Urls,
+        configure: impl FnOnce(&mut AuthorityConfig),
+    ) -> anyhow::Result<Self> {
         if !data_dir.exists() {
             std::fs::DirBuilder::new()
                 .recursive(true)
@@ -85,16 +92,17 @@ impl Runtime {
             tracing::warn!(dir = %data_dir.display(), "the data directory is readable by other users; chmod 700 is advised");
         }
         let root_key = Arc::new(RootKey::load_or_create(&data_dir.join("root.key"))?);
-        let store = Arc::new(
-            SqliteStore::open(&data_dir.join("skybridge.db"))
-                .await
-                .context("opening the store")?,
-        );
+        let sqlite = SqliteStore::open(&data_dir.join("skybridge.db"))
+            .await
+            .context("opening the store")?;
+        let store = Arc::new(CachedDirectory::new(Arc::new(sqlite), DIRECTORY_CACHE_TTL));
+        let mut config = urls.authority_config();
+        configure(&mut config);
         let authority = Arc::new(Authority::new(
             store,
             root_key.clone(),
             Arc::new(SystemClock),
-            urls.authority_config(),
+            config,
         ));
         Ok(Self {
             data_dir,

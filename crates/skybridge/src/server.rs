@@ -155,7 +155,7 @@ mod tests {
     use super::*;
 
     fn host_of(uri: &str, host: Option<&str>) -> Option<String> {
-        let mut b = axum::http::Request::builder().uri(uri);
+        let mut b = Request::builder().uri(uri);
         if let Some(h) = host {
             b = b.header(header::HOST, h);
         }

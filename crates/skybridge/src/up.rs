@@ -57,7 +57,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         port: local.port(),
     };
 
-    let rt = Runtime::open(&args.data.data_dir, urls.clone()).await?;
+    let rt = Runtime::open(&args.data.data_dir, urls.clone(), |c| world.configure(c)).await?;
     let applied = apply(&world, &rt.authority).await?;
 
     let now = now_unix();

@@ -3,11 +3,13 @@
 //! at rest. The traits speak in plain records so that a PostgreSQL implementation can follow
 //! without touching the services.
 
+mod cache;
 mod directory;
 mod error;
 mod root_key;
 pub mod sqlite;
 
+pub use cache::CachedDirectory;
 pub use directory::{
     AppRoleAssignmentRecord, AppRoleRecord, ApplicationRecord, DirectoryStore, KeyCredentialRecord,
     PasswordCredentialRecord, ServicePrincipalRecord, SigningKeyRecord, SigningKeyStatus,

@@ -1,6 +1,7 @@
 //! Conformance of the directory store. Written against the trait so that the PostgreSQL store
 //! can run the same cases.
 
+#![allow(clippy::unwrap_used)]
 use skybridge_store::*;
 use uuid::Uuid;
 
@@ -197,6 +198,13 @@ async fn conformance(store: &dyn DirectoryStore) {
 async fn sqlite_in_memory_conforms() {
     let store = SqliteStore::open_in_memory().await.unwrap();
     conformance(&store).await;
+}
+
+#[tokio::test]
+async fn cached_directory_conforms() {
+    let inner = std::sync::Arc::new(SqliteStore::open_in_memory().await.unwrap());
+    let cached = CachedDirectory::new(inner, std::time::Duration::from_secs(60));
+    conformance(&cached).await;
 }
 
 #[tokio::test]

@@ -26,7 +26,7 @@ fn assert_aad(status: StatusCode, body: &Value, want_status: u16, error: &str, c
     }
 }
 
-fn base<'a>(f: &'a Fixture) -> Vec<(&'static str, &'a str)> {
+fn base(f: &Fixture) -> Vec<(&'static str, &str)> {
     vec![
         ("grant_type", "client_credentials"),
         ("client_id", &f.client_id),
@@ -52,7 +52,8 @@ async fn request_errors() {
     let f = Fixture::new().await;
     let p = f.token_path();
     let unknown_client = "11111111-2222-3333-4444-555555555555";
-    let cases: Vec<(Vec<(&str, &str)>, u16, &str, u64)> = vec![
+    type Case<'a> = (Vec<(&'a str, &'a str)>, u16, &'a str, u64);
+    let cases: Vec<Case> = vec![
         (
             with(base(&f), "client_secret", Some("wrong-secret-value-xyz")),
             401,

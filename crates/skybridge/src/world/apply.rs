@@ -175,17 +175,17 @@ fn read_certificate(w: &LoadedWorld, file: &Spanned<String>) -> Result<Vec<u8>> 
     let path = w.resolve_path(file.get_ref());
     let bytes = std::fs::read(&path)
         .map_err(|e| w.error(file.span(), format!("cannot read {}: {e}", path.display())))?;
-    if let Ok(text) = std::str::from_utf8(&bytes) {
-        if text.contains("-----BEGIN") {
-            let certs = skybridge_pki::pem::certificates(text)
-                .map_err(|e| w.error(file.span(), format!("{}: {e}", path.display())))?;
-            return certs.into_iter().next().ok_or_else(|| {
-                w.error(
-                    file.span(),
-                    format!("{} holds no CERTIFICATE block", path.display()),
-                )
-            });
-        }
+    if let Ok(text) = std::str::from_utf8(&bytes)
+        && text.contains("-----BEGIN")
+    {
+        let certs = skybridge_pki::pem::certificates(text)
+            .map_err(|e| w.error(file.span(), format!("{}: {e}", path.display())))?;
+        return certs.into_iter().next().ok_or_else(|| {
+            w.error(
+                file.span(),
+                format!("{} holds no CERTIFICATE block", path.display()),
+            )
+        });
     }
     skybridge_pki::parse_certificate(&bytes).map_err(|e| {
         w.error(

@@ -80,7 +80,26 @@ impl LoadedWorld {
                 ),
             ));
         }
+        if let Some(range) = &loaded.world.authority.token_lifetime_minutes {
+            let [low, high] = *range.get_ref();
+            if !(5..=1440).contains(&low) || !(low..=1440).contains(&high) {
+                return Err(loaded.error(
+                    range.span(),
+                    "token_lifetime_minutes must be [min, max] with 5 <= min <= max <= 1440",
+                ));
+            }
+        }
         Ok(loaded)
+    }
+
+    /// Applies the `[authority]` settings to an authority configuration.
+    pub fn configure(&self, config: &mut skybridge_authority::AuthorityConfig) {
+        let settings = &self.world.authority;
+        config.replay_protection = settings.replay_protection;
+        if let Some(range) = &settings.token_lifetime_minutes {
+            let [low, high] = *range.get_ref();
+            config.token_lifetime = (low * 60, high * 60);
+        }
     }
 
     /// An error at `span` of this file.

@@ -11,6 +11,9 @@ use uuid::Uuid;
 pub struct World {
     /// Must be 1.
     pub version: Spanned<u32>,
+    /// Settings of the authority itself.
+    #[serde(default)]
+    pub authority: AuthoritySettings,
     /// Tenants (directories).
     #[serde(default, rename = "tenant")]
     pub tenants: Vec<Tenant>,
@@ -23,6 +26,18 @@ pub struct World {
     /// App-role grants.
     #[serde(default, rename = "app_role_assignment")]
     pub app_role_assignments: Vec<AppRoleAssignment>,
+}
+
+/// `[authority]`: how the token service behaves.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthoritySettings {
+    /// Refuse a client assertion whose `jti` was already used (off: both MSALs reuse
+    /// assertions for minutes).
+    #[serde(default)]
+    pub replay_protection: bool,
+    /// Access-token lifetime range in minutes, `[min, max]`; Entra's is `[60, 90]`.
+    pub token_lifetime_minutes: Option<Spanned<[i64; 2]>>,
 }
 
 /// `[[tenant]]`.

@@ -179,11 +179,14 @@ impl DirectoryStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         for uri in &app.identifier_uris {
-            sqlx::query("INSERT INTO identifier_uris (uri, app_id) VALUES ($1, $2)")
-                .bind(uri)
-                .bind(app.app_id.to_string())
-                .execute(&mut *tx)
-                .await?;
+            // Matched case-insensitively, as Entra matches resource identifiers.
+            sqlx::query(
+                "INSERT INTO identifier_uris (uri, app_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(uri.to_ascii_lowercase())
+            .bind(app.app_id.to_string())
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -226,7 +229,7 @@ impl DirectoryStore for SqliteStore {
             "FROM identifier_uris u JOIN applications a ON a.app_id = u.app_id
              WHERE u.uri = $1"
         ))
-        .bind(uri)
+        .bind(uri.to_ascii_lowercase())
         .fetch_all(&self.pool)
         .await?
         .iter()
