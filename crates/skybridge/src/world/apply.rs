@@ -287,3 +287,39 @@ pub async fn apply(w: &LoadedWorld, authority: &Authority) -> Result<AppliedWorl
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn parse(text: &str) -> LoadedWorld {
+        LoadedWorld::parse(PathBuf::from("w.toml"), text.to_string()).unwrap()
+    }
+
+    #[test]
+    fn the_documented_example_is_valid() {
+        let doc = include_str!("../../../../docs/world.md");
+        let start = doc.find("```toml\n").unwrap() + 8;
+        let end = start + doc[start..].find("```").unwrap();
+        check_references(&parse(&doc[start..end])).unwrap();
+    }
+
+    #[test]
+    fn references_are_located() {
+        let base = "version = 1\n[[tenant]]\nname = \"p\"\n[[application]]\ntenant = \"p\"\nname = \"api\"\n  [[application.app_role]]\n  value = \"R\"\n";
+        let cases = [
+            ("[[application]]\ntenant = \"q\"\nname = \"x\"\n", 10, 10, "unknown tenant 'q'"),
+            ("[[app_role_assignment]]\ntenant = \"p\"\nprincipal = \"nope\"\nresource = \"api\"\nrole = \"R\"\n", 11, 13, "unknown application 'p/nope'"),
+            ("[[app_role_assignment]]\ntenant = \"p\"\nprincipal = \"api\"\nresource = \"api\"\nrole = \"W\"\n", 13, 8, "no app role 'W'"),
+            ("[[tenant]]\nname = \"p\"\n", 10, 8, "declared twice"),
+            ("[[tenant]]\nname = \"Bad Name\"\n", 10, 8, "must be 1-63 characters"),
+        ];
+        for (extra, line, column, message) in cases {
+            let err = check_references(&parse(&format!("{base}{extra}"))).unwrap_err();
+            assert_eq!((err.line, err.column), (line, column), "{err}");
+            assert!(err.message.contains(message), "{err}");
+        }
+    }
+}
