@@ -8,6 +8,7 @@ use skybridge_store::{
 use uuid::Uuid;
 
 use crate::client_auth::hash_secret;
+use crate::first_party::{MICROSOFT_SERVICES_NAME, MICROSOFT_SERVICES_TENANT, first_party_apps};
 use crate::keys::new_signing_key;
 use crate::{Authority, AuthorityError};
 
@@ -72,8 +73,50 @@ fn random_salt() -> Result<Vec<u8>, AuthorityError> {
 const DEFAULT_SECRET_DAYS: i64 = 3650;
 
 impl Authority {
-    /// Creates or updates a tenant and makes sure it has signing keys.
+    /// Creates or updates a tenant, makes sure it has signing keys, and provisions the
+    /// first-party applications (Key Vault, ARM, token exchange) into it.
     pub async fn ensure_tenant(&self, spec: &TenantSpec) -> Result<TenantRecord, AuthorityError> {
+        let record = self.ensure_tenant_record(spec).await?;
+        self.ensure_signing_keys(record.id).await?;
+        for app in self.ensure_first_party().await? {
+            self.ensure_service_principal(record.id, &app).await?;
+        }
+        Ok(record)
+    }
+
+    /// Registers the first-party applications in the Microsoft Services tenant.
+    pub async fn ensure_first_party(&self) -> Result<Vec<ApplicationRecord>, AuthorityError> {
+        let home = self
+            .ensure_tenant_record(&TenantSpec {
+                name: MICROSOFT_SERVICES_NAME.into(),
+                id: Some(MICROSOFT_SERVICES_TENANT),
+                domains: vec![],
+                display_name: Some("Microsoft Services".into()),
+            })
+            .await?;
+        let mut apps = Vec::new();
+        for fp in first_party_apps(&self.config) {
+            apps.push(
+                self.ensure_application(&ApplicationSpec {
+                    tenant_id: home.id,
+                    name: fp.name.into(),
+                    app_id: Some(fp.app_id),
+                    identifier_uris: fp.identifier_uris,
+                    app_roles: vec![],
+                    access_token_accepted_version: fp.version,
+                    multi_tenant: true,
+                    app_role_assignment_required: false,
+                })
+                .await?,
+            );
+        }
+        Ok(apps)
+    }
+
+    async fn ensure_tenant_record(
+        &self,
+        spec: &TenantSpec,
+    ) -> Result<TenantRecord, AuthorityError> {
         let existing = self
             .store
             .tenants()
@@ -115,7 +158,6 @@ impl Authority {
         if existing.as_ref() != Some(&record) {
             self.store.put_tenant(&record).await?;
         }
-        self.ensure_signing_keys(id).await?;
         Ok(record)
     }
 

@@ -16,6 +16,9 @@ pub struct AuthorityConfig {
     /// Refuse a client assertion whose `jti` was already seen. Off by default because both
     /// MSALs reuse one assertion for several minutes (research/identity.md §1.4).
     pub replay_protection: bool,
+    /// The local stand-in for `https://vault.azure.net` (`https://vault.<domain>[:port]`), an
+    /// extra identifier URI of the Key Vault first-party application.
+    pub local_vault_resource: Option<String>,
     /// How long cached signing keys are trusted before re-reading the store, so a rotation by
     /// another process is picked up (seconds).
     pub key_cache_ttl: i64,
@@ -30,6 +33,7 @@ impl AuthorityConfig {
             token_lifetime: (3600, 5400),
             assertion_leeway: 300,
             replay_protection: false,
+            local_vault_resource: None,
             key_cache_ttl: 30,
         }
     }

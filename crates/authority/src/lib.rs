@@ -9,6 +9,7 @@ pub mod client_auth;
 mod config;
 pub mod discovery;
 mod error;
+pub mod first_party;
 pub mod http;
 mod keys;
 pub mod request;

@@ -102,6 +102,8 @@ async fn rotate_keys(args: RotateArgs) -> anyhow::Result<()> {
         ],
         None => rt.authority.store().tenants().await?,
     };
+    let first_party = skybridge_authority::first_party::MICROSOFT_SERVICES_TENANT;
+    let tenants = tenants.into_iter().filter(|t| t.id != first_party);
     for t in tenants {
         rt.authority
             .rotate_signing_keys(t.id)

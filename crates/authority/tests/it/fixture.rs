@@ -55,6 +55,7 @@ impl Fixture {
         let store = Arc::new(SqliteStore::open_in_memory().await.unwrap());
         let clock = Arc::new(FixedClock::new(NOW));
         let mut config = AuthorityConfig::new(AUTHORITY, "https://sts.test:8443");
+        config.local_vault_resource = Some("https://vault.test:8443".into());
         tweak(&mut config);
         let root = Arc::new(RootKey::from_bytes(&[42; 32]).unwrap());
         let authority = Arc::new(Authority::new(store, root, clock, config));

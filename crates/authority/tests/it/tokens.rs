@@ -252,3 +252,57 @@ async fn discovery_documents() {
             .all(|k| set.find(k.kid.as_deref().unwrap()).is_none())
     );
 }
+
+#[tokio::test]
+async fn first_party_resources_exist_in_every_tenant() {
+    let f = Fixture::new().await;
+    let path = f.token_path();
+    for (scope, aud, ver) in [
+        (
+            "https://vault.azure.net/.default",
+            "https://vault.azure.net",
+            "1.0",
+        ),
+        (
+            "https://management.azure.com//.default",
+            "https://management.azure.com/",
+            "1.0",
+        ),
+        (
+            "api://AzureADTokenExchange/.default",
+            "fb60f99c-7a34-4190-8149-302f77469936",
+            "2.0",
+        ),
+    ] {
+        let (status, body) = f
+            .post_form(
+                &path,
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", &f.client_id),
+                    ("scope", scope),
+                    ("client_secret", SECRET),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{scope}: {body}");
+        let jws =
+            skybridge_jose::decode_unverified(body["access_token"].as_str().unwrap()).unwrap();
+        assert_eq!(jws.claims["aud"], aud, "{scope}");
+        assert_eq!(jws.claims["ver"], ver, "{scope}");
+        assert!(jws.claims.get("roles").is_none());
+    }
+    // The local vault resource is an identifier URI of Key Vault too.
+    let (status, body) = f
+        .post_form(
+            &path,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &f.client_id),
+                ("scope", "https://vault.test:8443/.default"),
+                ("client_secret", SECRET),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

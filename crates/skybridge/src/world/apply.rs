@@ -310,11 +310,31 @@ mod tests {
     fn references_are_located() {
         let base = "version = 1\n[[tenant]]\nname = \"p\"\n[[application]]\ntenant = \"p\"\nname = \"api\"\n  [[application.app_role]]\n  value = \"R\"\n";
         let cases = [
-            ("[[application]]\ntenant = \"q\"\nname = \"x\"\n", 10, 10, "unknown tenant 'q'"),
-            ("[[app_role_assignment]]\ntenant = \"p\"\nprincipal = \"nope\"\nresource = \"api\"\nrole = \"R\"\n", 11, 13, "unknown application 'p/nope'"),
-            ("[[app_role_assignment]]\ntenant = \"p\"\nprincipal = \"api\"\nresource = \"api\"\nrole = \"W\"\n", 13, 8, "no app role 'W'"),
+            (
+                "[[application]]\ntenant = \"q\"\nname = \"x\"\n",
+                10,
+                10,
+                "unknown tenant 'q'",
+            ),
+            (
+                "[[app_role_assignment]]\ntenant = \"p\"\nprincipal = \"nope\"\nresource = \"api\"\nrole = \"R\"\n",
+                11,
+                13,
+                "unknown application 'p/nope'",
+            ),
+            (
+                "[[app_role_assignment]]\ntenant = \"p\"\nprincipal = \"api\"\nresource = \"api\"\nrole = \"W\"\n",
+                13,
+                8,
+                "no app role 'W'",
+            ),
             ("[[tenant]]\nname = \"p\"\n", 10, 8, "declared twice"),
-            ("[[tenant]]\nname = \"Bad Name\"\n", 10, 8, "must be 1-63 characters"),
+            (
+                "[[tenant]]\nname = \"Bad Name\"\n",
+                10,
+                8,
+                "must be 1-63 characters",
+            ),
         ];
         for (extra, line, column, message) in cases {
             let err = check_references(&parse(&format!("{base}{extra}"))).unwrap_err();
