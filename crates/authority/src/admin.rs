@@ -2,8 +2,9 @@
 //! idempotent: applied twice it changes nothing, and it keeps the ids it created before.
 
 use skybridge_store::{
-    AppRoleAssignmentRecord, AppRoleRecord, ApplicationRecord, KeyCredentialRecord,
-    PasswordCredentialRecord, ServicePrincipalRecord, SigningKeyStatus, TenantRecord,
+    AppRoleAssignmentRecord, AppRoleRecord, ApplicationRecord, FederatedCredentialRecord,
+    KeyCredentialRecord, PasswordCredentialRecord, ServicePrincipalRecord, SigningKeyStatus,
+    TenantRecord,
 };
 use uuid::Uuid;
 
@@ -344,6 +345,73 @@ impl Authority {
             self.store.put_key_credential(&record).await?;
         }
         Ok(record)
+    }
+
+    /// Sets the federated credential `name` of an application, with Entra's limits: at most
+    /// 20 per application, exactly one audience, fields of at most 600 characters, a name of
+    /// 3–120 URL-safe characters.
+    pub async fn ensure_federated_credential(
+        &self,
+        app_id: Uuid,
+        name: &str,
+        issuer: &str,
+        subject: &str,
+        audiences: &[String],
+    ) -> Result<(), AuthorityError> {
+        use crate::federation::{MAX_FEDERATED_CREDENTIALS, MAX_FIELD_LEN};
+        let bad = |m: String| {
+            Err(AuthorityError::InvalidDirectory(format!(
+                "federated credential '{name}': {m}"
+            )))
+        };
+        let name_ok = (3..=120).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !name_ok {
+            return bad("the name must be 3-120 characters of A-Z, a-z, 0-9, '-' and '_'".into());
+        }
+        if audiences.len() != 1 {
+            return bad("exactly one audience is allowed".into());
+        }
+        for (field, value) in [
+            ("issuer", issuer),
+            ("subject", subject),
+            ("audience", audiences[0].as_str()),
+        ] {
+            if value.is_empty() || value.len() > MAX_FIELD_LEN || value.trim() != value {
+                return bad(format!(
+                    "{field} must be 1-{MAX_FIELD_LEN} characters without surrounding spaces"
+                ));
+            }
+        }
+        let existing = self.store.federated_credentials(app_id).await?;
+        let previous = existing.iter().find(|c| c.name == name);
+        if previous.is_none() && existing.len() >= MAX_FEDERATED_CREDENTIALS {
+            return bad(format!(
+                "an application holds at most {MAX_FEDERATED_CREDENTIALS} federated credentials"
+            ));
+        }
+        if existing
+            .iter()
+            .any(|c| c.name != name && c.issuer == issuer && c.subject == subject)
+        {
+            return bad(
+                "another credential of this application has the same issuer and subject".into(),
+            );
+        }
+        let record = FederatedCredentialRecord {
+            id: previous.map_or_else(Uuid::new_v4, |c| c.id),
+            app_id,
+            name: name.into(),
+            issuer: issuer.into(),
+            subject: subject.into(),
+            audiences: audiences.to_vec(),
+        };
+        if previous != Some(&record) {
+            self.store.put_federated_credential(&record).await?;
+        }
+        Ok(())
     }
 
     /// Grants app role `role` of `resource` to `principal` in `tenant_id`, provisioning the

@@ -88,13 +88,22 @@ pub enum AuthorityError {
     /// Replay protection is on and this `jti` was used.
     #[error("assertion replayed")]
     AssertionReplayed,
-    /// The assertion is issued by someone else than the client: a federated credential.
+    /// A federated assertion matches no credential of the application; `code` says which
+    /// part failed (70021 none at all, 700211 issuer, 700213 subject, 7002138 subject case,
+    /// 700212 audience).
     #[error("no federated identity credential matches")]
-    FederatedNoMatch {
+    FederatedMismatch {
+        code: u32,
         issuer: String,
         subject: String,
         audience: String,
     },
+    /// A token of one of our tenants that is not app-only was used as a federated credential.
+    #[error("only app-only tokens can be federated credentials")]
+    FederatedTokenType,
+    /// The external issuer's metadata or keys could not be fetched.
+    #[error("external issuer {0} unreachable")]
+    ExternalIssuer(String),
     /// The v2 endpoint got `resource`.
     #[error("resource parameter not supported on v2")]
     ResourceParameterOnV2,
@@ -219,8 +228,19 @@ impl AuthorityError {
                 crate::time_fmt::iso(*exp),
             )),
             E::AssertionReplayed => (401, "invalid_client", 700027, "Client assertion has already been used (its 'jti' was seen before and replay protection is on).".into()),
-            E::FederatedNoMatch { issuer, subject, audience } => (401, "invalid_client", 70021, format!(
-                "No matching federated identity record found for presented assertion. Assertion Issuer: '{issuer}'. Assertion Subject: '{subject}'. Assertion Audience: '{audience}'."
+            E::FederatedMismatch { code, issuer, subject, audience } => {
+                let what = match code {
+                    700211 => format!("No matching federated identity record found for presented assertion issuer '{issuer}'."),
+                    700212 => format!("No matching federated identity record found for presented assertion audience '{audience}'."),
+                    700213 => format!("No matching federated identity record found for presented assertion subject '{subject}'."),
+                    7002138 => format!("No matching federated identity record found for presented assertion subject '{subject}'. The subject matches a federated identity record only when compared case-insensitively; subjects are case-sensitive."),
+                    _ => format!("No matching federated identity record found for presented assertion. Assertion Issuer: '{issuer}'. Assertion Subject: '{subject}'. Assertion Audience: '{audience}'."),
+                };
+                (401, "invalid_client", *code, format!("{what} Please check your federated identity credential Subject, Audience and Issuer against the presented assertion."))
+            }
+            E::FederatedTokenType => (401, "invalid_client", 700229, "ForbiddenTokenType: Only app-only tokens can be used as Federated Identity Credentials for AAD issuer.".into()),
+            E::ExternalIssuer(issuer) => (401, "invalid_client", 50166, format!(
+                "Request to External OIDC endpoint failed: the metadata or keys of issuer '{issuer}' could not be fetched."
             )),
             E::ResourceParameterOnV2 => (400, "invalid_request", 901002, "The 'resource' request parameter is not supported.".into()),
             E::ScopeNotDefault(s) => (400, "invalid_scope", 1002012, format!(

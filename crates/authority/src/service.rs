@@ -11,6 +11,7 @@ use skybridge_store::{
 use uuid::Uuid;
 
 use crate::client_auth::{self, AssertionClaims};
+use crate::federation::ExternalIssuerKeys;
 use crate::keys::{KeyCache, TenantKeys};
 use crate::request::{ClientCredential, EndpointVersion, parse_token_request};
 use crate::token::{
@@ -25,6 +26,7 @@ pub struct Authority {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) config: AuthorityConfig,
     pub(crate) keys: KeyCache,
+    pub(crate) external_issuers: Option<Arc<dyn ExternalIssuerKeys>>,
 }
 
 /// Tenant path segments that name no single tenant.
@@ -52,7 +54,14 @@ impl Authority {
             clock,
             config,
             keys: KeyCache::default(),
+            external_issuers: None,
         }
+    }
+
+    /// Lets federated credentials name external OIDC issuers, whose keys `source` fetches.
+    pub fn with_external_issuers(mut self, source: Arc<dyn ExternalIssuerKeys>) -> Self {
+        self.external_issuers = Some(source);
+        self
     }
 
     /// Its settings.
@@ -184,6 +193,7 @@ impl Authority {
                 roles,
                 method,
                 extra: serde_json::Map::new(),
+                lifetime: None,
             })
             .await?;
         Ok(issued.response(version, &request.resource))
@@ -194,7 +204,9 @@ impl Authority {
     pub async fn issue(&self, grant: TokenGrant<'_>) -> Result<IssuedToken, AuthorityError> {
         let keys = self.tenant_keys(grant.tenant.id).await?;
         let now = self.clock.now_unix();
-        let lifetime = draw_lifetime(self.config.token_lifetime);
+        let lifetime = grant
+            .lifetime
+            .unwrap_or_else(|| draw_lifetime(self.config.token_lifetime));
         let claims = AccessTokenClaims::build(&self.config, grant, now, lifetime);
         let mut header = Header::new(skybridge_jose::Alg::RS256);
         header.typ = Some("JWT".into());
@@ -300,11 +312,15 @@ impl Authority {
                 return Err(AuthorityError::AssertionClientMismatch);
             }
             // Issued by someone else than the client: a federated identity credential.
-            return Err(AuthorityError::FederatedNoMatch {
+            let assertion = AssertionClaims {
+                jws,
                 issuer,
                 subject,
-                audience: audiences.join(","),
-            });
+                audiences,
+            };
+            return self
+                .authenticate_federated(client_app.app_id, assertion, now)
+                .await;
         }
         if subject != issuer {
             return Err(AuthorityError::AssertionSubjectMismatch);

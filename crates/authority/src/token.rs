@@ -43,6 +43,8 @@ pub struct TokenGrant<'a> {
     pub method: ClientAuthMethod,
     /// Extra claims (managed identities add `xms_mirid`).
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// A fixed lifetime (seconds) instead of the configured random range.
+    pub lifetime: Option<i64>,
 }
 
 /// App-only access-token claims. Field order follows real Entra tokens.

@@ -62,6 +62,7 @@ pub struct CachedDirectory {
     passwords: TtlMap<Uuid, Vec<PasswordCredentialRecord>>,
     certificates: TtlMap<Uuid, Vec<KeyCredentialRecord>>,
     assignments: TtlMap<(Uuid, Uuid), Vec<AppRoleAssignmentRecord>>,
+    federated: TtlMap<Uuid, Vec<FederatedCredentialRecord>>,
 }
 
 impl CachedDirectory {
@@ -78,6 +79,7 @@ impl CachedDirectory {
             passwords: TtlMap::new(),
             certificates: TtlMap::new(),
             assignments: TtlMap::new(),
+            federated: TtlMap::new(),
         }
     }
 
@@ -91,6 +93,7 @@ impl CachedDirectory {
         self.passwords.clear();
         self.certificates.clear();
         self.assignments.clear();
+        self.federated.clear();
     }
 }
 
@@ -218,6 +221,27 @@ impl DirectoryStore for CachedDirectory {
             certificates,
             app_id,
             self.inner.key_credentials(app_id)
+        )
+    }
+
+    async fn put_federated_credential(
+        &self,
+        c: &FederatedCredentialRecord,
+    ) -> Result<(), StoreError> {
+        let r = self.inner.put_federated_credential(c).await;
+        self.clear();
+        r
+    }
+
+    async fn federated_credentials(
+        &self,
+        app_id: Uuid,
+    ) -> Result<Vec<FederatedCredentialRecord>, StoreError> {
+        cached!(
+            self,
+            federated,
+            app_id,
+            self.inner.federated_credentials(app_id)
         )
     }
 

@@ -122,6 +122,24 @@ pub struct KeyCredentialRecord {
     pub end: i64,
 }
 
+/// A federated identity credential: tokens from `issuer` about `subject` for one of
+/// `audiences` authenticate as the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FederatedCredentialRecord {
+    /// Credential id.
+    pub id: Uuid,
+    /// The application it belongs to.
+    pub app_id: Uuid,
+    /// Name, unique per application.
+    pub name: String,
+    /// Exact issuer (`iss`).
+    pub issuer: String,
+    /// Exact, case-sensitive subject (`sub`).
+    pub subject: String,
+    /// Accepted audiences (Entra allows one).
+    pub audiences: Vec<String>,
+}
+
 /// A grant of one app role of a resource to a principal, within one tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppRoleAssignmentRecord {
@@ -239,6 +257,17 @@ pub trait DirectoryStore: Send + Sync {
     async fn put_key_credential(&self, credential: &KeyCredentialRecord) -> Result<(), StoreError>;
     /// An application's certificate credentials.
     async fn key_credentials(&self, app_id: Uuid) -> Result<Vec<KeyCredentialRecord>, StoreError>;
+
+    /// Inserts or replaces a federated credential (by application and name).
+    async fn put_federated_credential(
+        &self,
+        credential: &FederatedCredentialRecord,
+    ) -> Result<(), StoreError>;
+    /// An application's federated credentials.
+    async fn federated_credentials(
+        &self,
+        app_id: Uuid,
+    ) -> Result<Vec<FederatedCredentialRecord>, StoreError>;
 
     /// Inserts an assignment unless the same (principal, resource, role) exists; returns the
     /// stored one.

@@ -6,15 +6,24 @@
 mod cache;
 mod directory;
 mod error;
+mod identity;
 mod root_key;
 pub mod sqlite;
+mod vault;
 
 pub use cache::CachedDirectory;
 pub use directory::{
-    AppRoleAssignmentRecord, AppRoleRecord, ApplicationRecord, DirectoryStore, KeyCredentialRecord,
-    PasswordCredentialRecord, ServicePrincipalRecord, SigningKeyRecord, SigningKeyStatus,
-    TenantRecord,
+    AppRoleAssignmentRecord, AppRoleRecord, ApplicationRecord, DirectoryStore,
+    FederatedCredentialRecord, KeyCredentialRecord, PasswordCredentialRecord,
+    ServicePrincipalRecord, SigningKeyRecord, SigningKeyStatus, TenantRecord,
 };
 pub use error::StoreError;
+pub use identity::{
+    IdentityKind, IdentityResourceRecord, ManagedIdentityRecord, ManagedIdentityStore,
+};
 pub use root_key::{ROOT_KEY_ENV, RootKey};
 pub use sqlite::SqliteStore;
+pub use vault::{
+    DeletedObjectRecord, VaultObjectKind, VaultObjectRecord, VaultRecord,
+    VaultRoleAssignmentRecord, VaultStore,
+};

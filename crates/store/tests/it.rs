@@ -220,3 +220,72 @@ async fn sqlite_file_conforms_and_reopens() {
     assert_eq!(reopened.tenants().await.unwrap().len(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn managed_identities_and_resources() {
+    let store = SqliteStore::open_in_memory().await.unwrap();
+    let tenant = TenantRecord {
+        id: Uuid::new_v4(),
+        name: "home".into(),
+        domains: vec![],
+        display_name: "h".into(),
+        created_at: 0,
+    };
+    store.put_tenant(&tenant).await.unwrap();
+    let system = ManagedIdentityRecord {
+        client_id: Uuid::new_v4(),
+        principal_id: Uuid::new_v4(),
+        tenant_id: tenant.id,
+        name: "wf".into(),
+        kind: IdentityKind::System,
+        resource_id: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Web/sites/wf".into(),
+    };
+    let user = ManagedIdentityRecord {
+        client_id: Uuid::new_v4(),
+        principal_id: Uuid::new_v4(),
+        name: "u".into(),
+        kind: IdentityKind::User,
+        ..system.clone()
+    };
+    store.put_managed_identity(&system).await.unwrap();
+    store.put_managed_identity(&user).await.unwrap();
+    store
+        .put_service_principal(&ServicePrincipalRecord {
+            id: system.principal_id,
+            tenant_id: tenant.id,
+            app_id: system.client_id,
+            display_name: "wf".into(),
+            kind: "ManagedIdentity".into(),
+        })
+        .await
+        .unwrap();
+    let resource = IdentityResourceRecord {
+        name: "wf".into(),
+        tenant_id: tenant.id,
+        kind: "workflow".into(),
+        resource_id: system.resource_id.clone(),
+        sealed_identity_header: vec![1, 2, 3],
+        system_identity: Some(system.client_id),
+        user_identities: vec![user.client_id],
+    };
+    store.put_identity_resource(&resource).await.unwrap();
+    assert_eq!(store.identity_resources().await.unwrap(), vec![resource]);
+    assert_eq!(
+        store.managed_identities().await.unwrap(),
+        vec![system.clone(), user.clone()]
+    );
+    store.delete_identity_resource("wf").await.unwrap();
+    assert!(store.identity_resources().await.unwrap().is_empty());
+    assert_eq!(
+        store.managed_identities().await.unwrap(),
+        vec![user],
+        "the system identity goes with its resource"
+    );
+    assert!(
+        store
+            .service_principal(tenant.id, system.client_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

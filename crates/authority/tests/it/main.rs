@@ -4,6 +4,7 @@
 
 mod assertions;
 mod errors;
+mod federation;
 mod fixture;
 mod rotation;
 mod tokens;

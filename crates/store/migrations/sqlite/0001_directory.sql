@@ -82,3 +82,32 @@ CREATE TABLE seen_assertions (
     expires_at INTEGER NOT NULL,
     PRIMARY KEY (tenant_id, client_id, jti)
 );
+CREATE TABLE federated_credentials (
+    id        TEXT PRIMARY KEY,
+    app_id    TEXT NOT NULL REFERENCES applications(app_id) ON DELETE CASCADE,
+    name      TEXT NOT NULL,
+    issuer    TEXT NOT NULL,
+    subject   TEXT NOT NULL,
+    audiences TEXT NOT NULL,
+    UNIQUE (app_id, name)
+);
+-- Managed identities: system-assigned ones belong to a resource, user-assigned ones stand alone.
+CREATE TABLE managed_identities (
+    client_id    TEXT PRIMARY KEY,
+    principal_id TEXT NOT NULL UNIQUE,
+    tenant_id    TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    resource_id  TEXT NOT NULL,
+    UNIQUE (tenant_id, kind, name)
+);
+-- Resources that carry identities (a workflow app, a gateway, a plain host).
+CREATE TABLE identity_resources (
+    name                   TEXT PRIMARY KEY,
+    tenant_id              TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    kind                   TEXT NOT NULL,
+    resource_id            TEXT NOT NULL,
+    sealed_identity_header BLOB NOT NULL,
+    system_identity        TEXT,
+    user_identities        TEXT NOT NULL
+);

@@ -372,6 +372,49 @@ impl DirectoryStore for SqliteStore {
             .collect()
     }
 
+    async fn put_federated_credential(
+        &self,
+        c: &FederatedCredentialRecord,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO federated_credentials (id, app_id, name, issuer, subject, audiences)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (app_id, name) DO UPDATE SET issuer = excluded.issuer,
+                subject = excluded.subject, audiences = excluded.audiences",
+        )
+        .bind(c.id.to_string())
+        .bind(c.app_id.to_string())
+        .bind(&c.name)
+        .bind(&c.issuer)
+        .bind(&c.subject)
+        .bind(to_json(&c.audiences)?)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn federated_credentials(
+        &self,
+        app_id: Uuid,
+    ) -> Result<Vec<FederatedCredentialRecord>, StoreError> {
+        sqlx::query("SELECT * FROM federated_credentials WHERE app_id = $1 ORDER BY name")
+            .bind(app_id.to_string())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(FederatedCredentialRecord {
+                    id: uuid_col(row, "id")?,
+                    app_id: uuid_col(row, "app_id")?,
+                    name: row.try_get("name")?,
+                    issuer: row.try_get("issuer")?,
+                    subject: row.try_get("subject")?,
+                    audiences: json_col(row, "audiences")?,
+                })
+            })
+            .collect()
+    }
+
     async fn put_app_role_assignment(
         &self,
         a: &AppRoleAssignmentRecord,

@@ -1,6 +1,8 @@
 //! The embedded store: one SQLite file in the data directory (WAL mode), or memory for tests.
 
 mod directory;
+mod identity;
+mod vault;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -12,10 +14,13 @@ use crate::StoreError;
 
 /// Migrations in order; each runs once, in its own transaction, recorded in `schema_migrations`.
 /// The PostgreSQL store keeps the same numbering.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    include_str!("../../migrations/sqlite/0001_directory.sql"),
-)];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        include_str!("../../migrations/sqlite/0001_directory.sql"),
+    ),
+    (2, include_str!("../../migrations/sqlite/0002_vault.sql")),
+];
 
 /// SQLite-backed implementation of every store trait.
 #[derive(Clone, Debug)]
