@@ -216,7 +216,10 @@ async fn sqlite_file_conforms_and_reopens() {
     conformance(&store).await;
     drop(store);
     let reopened = SqliteStore::open(&path).await.unwrap();
-    assert_eq!(reopened.schema_version().await.unwrap(), 1);
+    assert_eq!(
+        reopened.schema_version().await.unwrap(),
+        SqliteStore::latest_schema_version()
+    );
     assert_eq!(reopened.tenants().await.unwrap().len(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }

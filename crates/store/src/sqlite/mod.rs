@@ -63,6 +63,11 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// The schema version this build migrates to.
+    pub fn latest_schema_version() -> i64 {
+        MIGRATIONS.last().map_or(0, |(v, _)| *v)
+    }
+
     /// The schema version this database is at.
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")
