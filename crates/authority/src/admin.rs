@@ -423,6 +423,20 @@ impl Authority {
         resource: &ApplicationRecord,
         role: &str,
     ) -> Result<AppRoleAssignmentRecord, AuthorityError> {
+        let principal_sp = self.ensure_service_principal(tenant_id, principal).await?;
+        self.grant_app_role(tenant_id, &principal_sp, resource, role)
+            .await
+    }
+
+    /// Grants app role `role` of `resource` to a service principal (of an application or a
+    /// managed identity) of `tenant_id`.
+    pub async fn grant_app_role(
+        &self,
+        tenant_id: Uuid,
+        principal_sp: &ServicePrincipalRecord,
+        resource: &ApplicationRecord,
+        role: &str,
+    ) -> Result<AppRoleAssignmentRecord, AuthorityError> {
         let app_role = resource
             .app_roles
             .iter()
@@ -443,7 +457,12 @@ impl Authority {
                 resource.name
             )));
         }
-        let principal_sp = self.ensure_service_principal(tenant_id, principal).await?;
+        if principal_sp.tenant_id != tenant_id {
+            return Err(AuthorityError::InvalidDirectory(format!(
+                "principal '{}' lives in another tenant",
+                principal_sp.display_name
+            )));
+        }
         let resource_sp = self
             .store
             .service_principal(tenant_id, resource.app_id)

@@ -25,6 +25,8 @@ pub struct Endpoints {
     pub tenants: BTreeMap<String, TenantEndpoint>,
     /// By `<tenant>/<application>`.
     pub applications: BTreeMap<String, ApplicationEndpoint>,
+    /// By resource or user-assigned identity name.
+    pub managed_identities: BTreeMap<String, crate::identities::ManagedIdentityEndpoint>,
 }
 
 /// A tenant's entry.
@@ -92,6 +94,7 @@ impl Endpoints {
                     )
                 })
                 .collect(),
+            managed_identities: BTreeMap::new(),
         }
     }
 

@@ -2,6 +2,8 @@
 
 mod endpoints;
 mod hosts;
+mod identities;
+mod oidc;
 mod runtime;
 mod server;
 mod tls;

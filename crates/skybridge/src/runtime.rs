@@ -70,6 +70,8 @@ pub struct Runtime {
     pub root_key: Arc<RootKey>,
     /// The authority.
     pub authority: Arc<Authority>,
+    /// The embedded store (managed identities and their resources).
+    pub store: Arc<SqliteStore>,
 }
 
 impl Runtime {
@@ -95,19 +97,20 @@ impl Runtime {
         let sqlite = SqliteStore::open(&data_dir.join("skybridge.db"))
             .await
             .context("opening the store")?;
-        let store = Arc::new(CachedDirectory::new(Arc::new(sqlite), DIRECTORY_CACHE_TTL));
+        let sqlite = Arc::new(sqlite);
+        let directory = Arc::new(CachedDirectory::new(sqlite.clone(), DIRECTORY_CACHE_TTL));
         let mut config = urls.authority_config();
         configure(&mut config);
-        let authority = Arc::new(Authority::new(
-            store,
-            root_key.clone(),
-            Arc::new(SystemClock),
-            config,
-        ));
+        let issuers = skybridge_net::https_client(&[], std::time::Duration::from_secs(10))?;
+        let authority = Arc::new(
+            Authority::new(directory, root_key.clone(), Arc::new(SystemClock), config)
+                .with_external_issuers(Arc::new(crate::oidc::OidcIssuerKeys::new(issuers))),
+        );
         Ok(Self {
             data_dir,
             root_key,
             authority,
+            store: sqlite,
         })
     }
 }

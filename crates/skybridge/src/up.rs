@@ -14,7 +14,10 @@ use crate::DataArgs;
 use crate::endpoints::Endpoints;
 use crate::runtime::{Runtime, Urls};
 use crate::server::{HostRoutes, serve, shutdown_signal};
-use crate::world::{LoadedWorld, apply};
+use crate::world::{LoadedWorld, Services, apply};
+use skybridge_identity::ManagedIdentityService;
+use skybridge_jose::SystemClock;
+use tokio::sync::watch;
 
 /// `skybridge up` options.
 #[derive(Args)]
@@ -33,6 +36,10 @@ pub struct UpArgs {
     /// Address to listen on.
     #[arg(long, env = "SKYBRIDGE_LISTEN", default_value = "127.0.0.1")]
     listen: IpAddr,
+    /// Plain-HTTP port of the managed-identity endpoint (App Service protocol, and IMDS when
+    /// the world has one resource); default: the HTTPS port + 1, or a free port with --port 0.
+    #[arg(long, env = "SKYBRIDGE_IDENTITY_PORT")]
+    identity_port: Option<u16>,
 }
 
 fn now_unix() -> i64 {
@@ -58,7 +65,40 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     };
 
     let rt = Runtime::open(&args.data.data_dir, urls.clone(), |c| world.configure(c)).await?;
-    let applied = apply(&world, &rt.authority).await?;
+    let services = Services {
+        authority: &rt.authority,
+        identities: &*rt.store,
+        root_key: &rt.root_key,
+    };
+    let applied = apply(&world, &services).await?;
+    let registry = skybridge_identity::load_registry(&*rt.store, &rt.root_key)
+        .await
+        .map_err(|e| anyhow::anyhow!("loading managed identities: {e}"))?;
+    let identity_service = Arc::new(ManagedIdentityService::new(
+        rt.authority.clone(),
+        registry,
+        Arc::new(SystemClock),
+    ));
+    let (stop, stopped) = watch::channel(false);
+    let identity_port = args.identity_port.unwrap_or(if args.port == 0 {
+        0
+    } else {
+        local.port().saturating_add(1)
+    });
+    let tenant_names = applied
+        .tenants
+        .values()
+        .map(|t| (t.id, t.name.clone()))
+        .collect();
+    let managed_identities = crate::identities::start(
+        identity_service,
+        &world,
+        args.listen,
+        identity_port,
+        &tenant_names,
+        stopped,
+    )
+    .await?;
 
     let now = now_unix();
     let (ca, ca_path) = crate::tls::load_or_create_ca(&rt.data_dir, &rt.root_key, now)?;
@@ -74,14 +114,15 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
 
     let endpoints_path = rt.data_dir.join("endpoints.json");
     let config = rt.authority.config().clone();
-    Endpoints::new(
+    let mut endpoints = Endpoints::new(
         &ca_path,
         local.to_string(),
         &config,
         hosts.clone(),
         &applied,
-    )
-    .write(&endpoints_path)?;
+    );
+    endpoints.managed_identities = managed_identities;
+    endpoints.write(&endpoints_path)?;
 
     println!(
         "skybridge ready in {} ms on {local}: authority {} | tenants {} | endpoints {}",
@@ -96,6 +137,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         endpoints_path.display()
     );
     serve(listener, tls, app, shutdown_signal()).await;
+    let _ = stop.send(true);
     println!("skybridge stopped");
     Ok(())
 }

@@ -4,15 +4,27 @@
 use std::collections::BTreeMap;
 
 use skybridge_authority::{AppRoleSpec, ApplicationSpec, Authority, TenantSpec};
-use skybridge_store::{ApplicationRecord, TenantRecord};
+use skybridge_store::{ApplicationRecord, ManagedIdentityStore, RootKey, TenantRecord};
 use toml::Spanned;
 
 use super::schema::{Application, Secret};
 use super::{LoadedWorld, WorldError};
 
+/// The services a world is applied to.
+pub struct Services<'a> {
+    /// The authority (tenants, applications, grants).
+    pub authority: &'a Authority,
+    /// Where managed identities and their resources are stored.
+    pub identities: &'a dyn ManagedIdentityStore,
+    /// Seals identity headers.
+    pub root_key: &'a RootKey,
+}
+
 /// What a world produced: the records scripts need in endpoints.json.
 #[derive(Debug, Default)]
 pub struct AppliedWorld {
+    /// Managed identities and their resources.
+    pub identities: super::apply_identity::AppliedIdentities,
     /// By tenant name.
     pub tenants: BTreeMap<String, TenantRecord>,
     /// By `<tenant>/<application>`.
@@ -106,14 +118,24 @@ fn check_references(w: &LoadedWorld) -> Result<()> {
             )));
         }
     }
+    super::apply_identity::check(w, &tenants)?;
     for a in &world.app_role_assignments {
         known_tenant(&a.tenant)?;
-        let principal = find_app(&a.principal, a.tenant.get_ref())?;
         let resource = find_app(&a.resource, a.tenant.get_ref())?;
-        for (app, span) in [
-            (principal, a.principal.span()),
-            (resource, a.resource.span()),
-        ] {
+        let mut checked = vec![(resource, a.resource.span())];
+        match (&a.principal, &a.managed_identity) {
+            (Some(p), None) => checked.push((find_app(p, a.tenant.get_ref())?, p.span())),
+            (None, Some(m)) => {
+                super::apply_identity::resolve_identity_ref(w, a.tenant.get_ref(), m)?;
+            }
+            _ => {
+                return Err(w.error(
+                    a.tenant.span(),
+                    "give exactly one of 'principal' and 'managed_identity'",
+                ));
+            }
+        }
+        for (app, span) in checked {
             if app.tenant.get_ref() != a.tenant.get_ref() && !app.multi_tenant {
                 return Err(w.error(
                     span,
@@ -197,7 +219,8 @@ fn read_certificate(w: &LoadedWorld, file: &Spanned<String>) -> Result<Vec<u8>> 
 }
 
 /// Checks and applies a world. Nothing is written when a reference is wrong.
-pub async fn apply(w: &LoadedWorld, authority: &Authority) -> Result<AppliedWorld> {
+pub async fn apply(w: &LoadedWorld, services: &Services<'_>) -> Result<AppliedWorld> {
+    let authority = services.authority;
     check_references(w)?;
     let world = &w.world;
     let mut out = AppliedWorld::default();
@@ -262,6 +285,27 @@ pub async fn apply(w: &LoadedWorld, authority: &Authority) -> Result<AppliedWorl
             .insert(format!("{}/{}", tenant.name, app.name), app);
     }
 
+    out.identities = super::apply_identity::apply_identities(
+        w,
+        authority,
+        services.identities,
+        services.root_key,
+        &out.tenants,
+    )
+    .await?;
+    for a in &world.applications {
+        let app = &out.applications[&format!("{}/{}", a.tenant.get_ref(), a.name.get_ref())];
+        super::apply_identity::apply_federated(
+            w,
+            authority,
+            app,
+            &a.federated_credentials,
+            &out.tenants,
+            &out.identities,
+        )
+        .await?;
+    }
+
     for sp in &world.service_principals {
         let tenant = &out.tenants[sp.tenant.get_ref()];
         let app = &out.applications[sp.application.get_ref()];
@@ -278,12 +322,31 @@ pub async fn apply(w: &LoadedWorld, authority: &Authority) -> Result<AppliedWorl
             let (t, n) = app_ref(r, tenant_name);
             format!("{t}/{n}")
         };
-        let principal = &out.applications[&key(a.principal.get_ref())];
         let resource = &out.applications[&key(a.resource.get_ref())];
-        authority
-            .ensure_app_role_assignment(tenant.id, principal, resource, a.role.get_ref())
-            .await
-            .map_err(directory(a.role.span()))?;
+        match (&a.principal, &a.managed_identity) {
+            (Some(p), _) => {
+                let principal = &out.applications[&key(p.get_ref())];
+                authority
+                    .ensure_app_role_assignment(tenant.id, principal, resource, a.role.get_ref())
+                    .await
+                    .map_err(directory(a.role.span()))?;
+            }
+            (None, Some(m)) => {
+                let reference = super::apply_identity::resolve_identity_ref(w, tenant_name, m)?;
+                let sp = super::apply_identity::identity_principal(
+                    authority,
+                    &out.identities,
+                    &reference,
+                )
+                .await
+                .map_err(directory(m.span()))?;
+                authority
+                    .grant_app_role(tenant.id, &sp, resource, a.role.get_ref())
+                    .await
+                    .map_err(directory(a.role.span()))?;
+            }
+            (None, None) => {}
+        }
     }
     Ok(out)
 }

@@ -3,12 +3,14 @@
 //! `file:line:col: message`; applying is idempotent.
 
 mod apply;
+mod apply_identity;
+mod identity;
 mod schema;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-pub use apply::{AppliedWorld, apply};
+pub use apply::{AppliedWorld, Services, apply};
 pub use schema::World;
 
 /// The seed world `skybridge up` uses when no `--world` is given.

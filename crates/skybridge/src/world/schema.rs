@@ -26,6 +26,12 @@ pub struct World {
     /// App-role grants.
     #[serde(default, rename = "app_role_assignment")]
     pub app_role_assignments: Vec<AppRoleAssignment>,
+    /// User-assigned managed identities.
+    #[serde(default, rename = "managed_identity")]
+    pub managed_identities: Vec<super::identity::ManagedIdentity>,
+    /// Resources carrying managed identities.
+    #[serde(default, rename = "resource")]
+    pub resources: Vec<super::identity::Resource>,
 }
 
 /// `[authority]`: how the token service behaves.
@@ -86,6 +92,9 @@ pub struct Application {
     /// Certificate credentials (public part).
     #[serde(default, rename = "certificate")]
     pub certificates: Vec<Certificate>,
+    /// Federated identity credentials.
+    #[serde(default, rename = "federated_credential")]
+    pub federated_credentials: Vec<super::identity::FederatedCredential>,
 }
 
 fn default_version() -> Spanned<u8> {
@@ -151,7 +160,10 @@ pub struct AppRoleAssignment {
     /// The tenant where the grant lives.
     pub tenant: Spanned<String>,
     /// The client: an application of `tenant`, or `<tenant>/<application>`.
-    pub principal: Spanned<String>,
+    pub principal: Option<Spanned<String>>,
+    /// Or: a managed identity of `tenant`: a user-assigned identity's name, or a resource's
+    /// name for its system-assigned identity.
+    pub managed_identity: Option<Spanned<String>>,
     /// The resource application, same forms.
     pub resource: Spanned<String>,
     /// The app role's value.

@@ -1,0 +1,65 @@
+//! Outbound HTTPS: every Skybridge component that calls out (external OIDC issuers, the
+//! credentials library, gateway metadata) builds its client here, so trust is configured in one
+//! place: the system's root bundle plus extra roots (the dev CA), with the aws-lc-rs provider.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls_pki_types::CertificateDer;
+
+/// Where Debian (and most distributions) keep the system root bundle.
+const SYSTEM_BUNDLES: [&str; 3] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
+];
+
+/// Why a client could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    /// The TLS configuration was refused.
+    #[error("TLS configuration: {0}")]
+    Tls(String),
+    /// reqwest refused the configuration.
+    #[error("HTTP client: {0}")]
+    Client(String),
+}
+
+/// A rustls client configuration trusting the system roots and `extra_roots` (DER).
+pub fn tls_config(extra_roots: &[Vec<u8>]) -> Result<rustls::ClientConfig, NetError> {
+    let mut roots = rustls::RootCertStore::empty();
+    if let Some(bundle) = SYSTEM_BUNDLES
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+    {
+        for der in skybridge_pki::pem::certificates(&bundle).unwrap_or_default() {
+            // A malformed system root is skipped, not fatal.
+            let _ = roots.add(CertificateDer::from(der));
+        }
+    }
+    for der in extra_roots {
+        roots
+            .add(CertificateDer::from(der.clone()))
+            .map_err(|e| NetError::Tls(e.to_string()))?;
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| NetError::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+/// An HTTPS client trusting the system roots and `extra_roots`, with bounded timeouts.
+pub fn https_client(
+    extra_roots: &[Vec<u8>],
+    timeout: Duration,
+) -> Result<reqwest::Client, NetError> {
+    reqwest::Client::builder()
+        .use_preconfigured_tls(tls_config(extra_roots)?)
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .build()
+        .map_err(|e| NetError::Client(e.to_string()))
+}
