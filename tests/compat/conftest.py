@@ -86,3 +86,30 @@ def wire(monkeypatch):
 
     monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
     return sent
+
+
+@pytest.fixture
+def identity_env(sky, monkeypatch):
+    """Gives this process a resource's managed identity the way Azure does, through environment
+    variables set before a credential is built: `identity_env("orders-sync", "app_service")` sets
+    IDENTITY_ENDPOINT + IDENTITY_HEADER, `identity_env("orders-sync", "imds")` sets
+    AZURE_POD_IDENTITY_AUTHORITY_HOST (no trailing slash). Every other variable that steers the
+    SDKs' choice of source is cleared first; all is undone after the test."""
+    for var in harness.MI_ENV_VARS:
+        monkeypatch.delenv(var, raising=False)
+    # The identity endpoints are plain HTTP on 127.0.0.1: keep any proxy away from them.
+    for var in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(var, ",".join(filter(None, [os.environ.get(var), "127.0.0.1"])))
+
+    def use(resource: str, protocol: str) -> dict:
+        entry = sky.identity(resource)
+        if protocol == "app_service":
+            monkeypatch.setenv("IDENTITY_ENDPOINT", entry["identity_endpoint"])
+            monkeypatch.setenv("IDENTITY_HEADER", entry["identity_header"])
+        elif protocol == "imds":
+            monkeypatch.setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", entry["imds_endpoint"])
+        else:
+            raise ValueError(protocol)
+        return entry
+
+    return use

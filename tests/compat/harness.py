@@ -31,6 +31,8 @@ from cryptography.x509.oid import NameOID
 
 DOMAIN = "skybridge.localhost"
 SECRET = "at-least-16-characters-long-secret"
+# orders-uami's principal (object) id, fixed in the world so a credential can name it in upper case.
+UAMI_PRINCIPAL_ID = "5c7a1e0b-2f4d-4b8e-9a6c-3d1f0e2b7a94"
 READY_TIMEOUT = 90  # seconds for `skybridge up` to print its ready line (cold debug build)
 STOP_TIMEOUT = 30  # seconds for SIGTERM to end it (graceful shutdown waits at most 10 s)
 HTTP_TIMEOUT = 30  # seconds for any raw HTTP request
@@ -179,6 +181,101 @@ tenant = "partner"
 principal = "client-app"
 resource = "orders-api"
 role = "Orders.Read"
+
+# --- managed identities (home tenant) and workload identity federation ---
+
+# A user-assigned identity. Its principal id is fixed so case-app below can name it in upper case.
+[[managed_identity]]
+tenant = "home"
+name = "orders-uami"
+principal_id = "{UAMI_PRINCIPAL_ID}"
+
+# Carries a system-assigned identity and the user-assigned one.
+[[resource]]
+name = "orders-sync"
+tenant = "home"
+kind = "workflow"
+system_assigned = true
+user_assigned = ["orders-uami"]
+
+# Carries only the user-assigned identity (no system-assigned one).
+[[resource]]
+name = "uami-host"
+tenant = "home"
+kind = "host"
+user_assigned = ["orders-uami"]
+
+# A v2 API of the home tenant; each identity holds a different role on it.
+[[application]]
+tenant = "home"
+name = "home-api"
+identifier_uris = ["api://home"]
+access_token_version = 2
+  [[application.app_role]]
+  value = "Home.Read"
+  [[application.app_role]]
+  value = "Home.Write"
+
+[[app_role_assignment]]
+tenant = "home"
+managed_identity = "orders-sync"
+resource = "home-api"
+role = "Home.Read"
+
+[[app_role_assignment]]
+tenant = "home"
+managed_identity = "orders-uami"
+resource = "home-api"
+role = "Home.Write"
+
+# Multi-tenant, homed in home, trusting orders-uami's tokens; provisioned into partner with a role.
+[[application]]
+tenant = "home"
+name = "fic-app"
+multi_tenant = true
+  [[application.federated_credential]]
+  name = "from-uami"
+  issuer_tenant = "home"
+  subject_identity = "home/orders-uami"
+
+[[service_principal]]
+tenant = "partner"
+application = "home/fic-app"
+
+[[app_role_assignment]]
+tenant = "partner"
+principal = "home/fic-app"
+resource = "orders-api"
+role = "Orders.Read"
+
+# The same issuer and subject, but another audience (AADSTS700212).
+[[application]]
+tenant = "home"
+name = "other-audience-app"
+multi_tenant = true
+  [[application.federated_credential]]
+  name = "other-audience"
+  issuer_tenant = "home"
+  subject_identity = "home/orders-uami"
+  audiences = ["api://SomeOtherExchange"]
+
+[[service_principal]]
+tenant = "partner"
+application = "home/other-audience-app"
+
+# The uami's principal id in upper case: differs only in case (AADSTS7002138).
+[[application]]
+tenant = "home"
+name = "case-app"
+multi_tenant = true
+  [[application.federated_credential]]
+  name = "upper-case-subject"
+  issuer_tenant = "home"
+  subject = "{UAMI_PRINCIPAL_ID.upper()}"
+
+[[service_principal]]
+tenant = "partner"
+application = "home/case-app"
 """
 
 
@@ -218,7 +315,9 @@ class Skybridge:
         env = dict(os.environ)
         env.setdefault("SKYBRIDGE_LOG", "warn")
         # The server must not inherit variables that would change its addresses.
-        for var in ("SKYBRIDGE_PORT", "SKYBRIDGE_DOMAIN", "SKYBRIDGE_LISTEN", "SKYBRIDGE_WORLD"):
+        for var in (
+            "SKYBRIDGE_PORT", "SKYBRIDGE_DOMAIN", "SKYBRIDGE_LISTEN", "SKYBRIDGE_WORLD", "SKYBRIDGE_IDENTITY_PORT",
+        ):
             env.pop(var, None)
         return env
 
@@ -339,6 +438,14 @@ class Skybridge:
     def client_id(self, app: str) -> str:
         return self.endpoints["applications"][f"partner/{app}"]["client_id"]
 
+    def app_id(self, key: str) -> str:
+        """Client id of `<tenant>/<application>`."""
+        return self.endpoints["applications"][key]["client_id"]
+
+    def identity(self, name: str) -> dict:
+        """The endpoints.json `managed_identities` entry of a resource or user-assigned identity."""
+        return self.endpoints["managed_identities"][name]
+
     def token_url(self, tenant: str, v1: bool = False) -> str:
         return f"{self.authority}/{tenant}/oauth2/{'token' if v1 else 'v2.0/token'}"
 
@@ -394,10 +501,19 @@ class Verified:
     jwks: dict = field(default_factory=dict)
 
 
-def verify_token(token: str, *, jwks_uri: str, issuer: str, audience: str, ca: str) -> Verified:
+def verify_token(
+    token: str,
+    *,
+    jwks_uri: str,
+    issuer: str,
+    audience: str,
+    ca: str,
+    lifetime: tuple[int, int] = (3600 - 60, 5400 + 60),
+) -> Verified:
     """Verifies `token` as a resource server would: PyJWT with the JWKS from the discovery
     document, RS256 only, exact issuer and audience. Also checks the header's kid/x5t and that
-    the kid is published."""
+    the kid is published. `lifetime` bounds the seconds left until `exp` (Entra's 60-90 minutes
+    with a minute of slack each side, unless told)."""
     header = jwt.get_unverified_header(token)
     assert header["alg"] == "RS256", header
     assert header.get("typ") == "JWT", header
@@ -427,8 +543,7 @@ def verify_token(token: str, *, jwks_uri: str, issuer: str, audience: str, ca: s
     assert claims["oid"] == claims["sub"]
     uuid.UUID(claims["oid"])
     assert claims["nbf"] <= now + 5 and claims["iat"] <= now + 5, claims
-    # Entra's lifetime is 60-90 minutes; allow a minute of slack each side.
-    assert 3600 - 60 <= claims["exp"] - now <= 5400 + 60, claims["exp"] - now
+    assert lifetime[0] <= claims["exp"] - now <= lifetime[1], claims["exp"] - now
     assert claims["uti"] and claims["rh"]
     return Verified(header=header, claims=claims, jwks=jwks)
 
@@ -551,3 +666,100 @@ def sent_assertion(sent: list) -> tuple[dict, dict]:
     token = forms[0]["client_assertion"]
     assert forms[0]["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
     return jwt.get_unverified_header(token), jwt.decode(token, options={"verify_signature": False})
+
+
+# --- managed identities -------------------------------------------------------------------------
+
+MI_TOKEN_LIFETIME = 86_400  # seconds; managed-identity tokens live about a day
+TOKEN_EXCHANGE = "api://AzureADTokenExchange"
+TOKEN_EXCHANGE_APP_ID = "fb60f99c-7a34-4190-8149-302f77469936"  # the audience its tokens carry
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+# Every variable azure-identity or msal reads to pick a managed-identity source (or a credential
+# ahead of it). Tests clear them all, then set only the ones of the source they mean.
+MI_ENV_VARS = (
+    "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT", "IMDS_ENDPOINT",
+    "MSI_ENDPOINT", "MSI_SECRET", "AZURE_POD_IDENTITY_AUTHORITY_HOST", "AZUREPS_HOST_ENVIRONMENT",
+    "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST",
+    "AZURE_TOKEN_CREDENTIALS",
+)
+
+
+def mi_get(sky: Skybridge, caller: str, protocol: str, *, target: str | None, header: str | None = "default",
+           path: str = "/metadata/identity/oauth2/token", **params) -> requests.Response:
+    """A raw managed-identity token request from `caller` (a [[resource]] name) for `target`,
+    as the platform's protocol spells it: `app_service` (IDENTITY_ENDPOINT + X-IDENTITY-HEADER,
+    api-version 2019-08-01) or `imds` (Metadata: true, api-version 2018-02-01). `header=None`
+    leaves the protocol's header out; another string replaces its value. `params` adds
+    client_id=, object_id=, ... or replaces a parameter; a None value drops it."""
+    entry = sky.identity(caller)
+    if protocol == "app_service":
+        url = entry["identity_endpoint"]
+        query = {"api-version": "2019-08-01", "resource": target}
+        name, value = "X-IDENTITY-HEADER", entry["identity_header"]
+    else:
+        url = entry["imds_endpoint"] + path
+        query = {"api-version": "2018-02-01", "resource": target}
+        name, value = "Metadata", "true"
+    params = {k: v for k, v in {**query, **params}.items() if v is not None}
+    headers = {} if header is None else {name: value if header == "default" else header}
+    return requests.get(url, params=params, headers=headers, timeout=HTTP_TIMEOUT)
+
+
+def verify_mi(sky: Skybridge, token: str, *, identity: dict, audience: str, v1: bool,
+              roles: list[str] | None = None) -> dict:
+    """A managed-identity token, verified against the *home* tenant's discovery document of its
+    version (v1: `iss` on sts., `appid`; v2: `iss` .../v2.0, `azp`). `identity` is the
+    endpoints.json entry of the identity it must name (a resource's entry for its system-assigned
+    identity). `roles=None` means no `roles` claim."""
+    tid = sky.tenant_id("home")
+    doc = sky.discovery(tid, v1=v1)
+    c = verify_token(
+        token,
+        jwks_uri=doc["jwks_uri"],
+        issuer=doc["issuer"],
+        audience=audience,
+        ca=sky.ca,
+        # The server hands out a cached token until ten minutes before its expiry.
+        lifetime=(MI_TOKEN_LIFETIME - 600, MI_TOKEN_LIFETIME + 60),
+    ).claims
+    assert c["tid"] == tid
+    assert c["aud"] == audience
+    assert c["oid"] == c["sub"] == identity["principal_id"]
+    assert c["xms_mirid"] == identity["resource_id"]
+    # A day from issue; `iat`/`nbf` are backdated five minutes, as Entra does (exp - iat = 86700).
+    assert c["exp"] - c["iat"] == MI_TOKEN_LIFETIME + 300
+    if v1:
+        assert c["iss"] == sky.v1_issuer(tid) == doc["issuer"]
+        assert c["ver"] == "1.0"
+        assert c["appid"] == identity["client_id"]
+        assert c["appidacr"] == "2"
+        assert c["idp"] == c["iss"]
+        for v2_only in ("azp", "azpacr"):
+            assert v2_only not in c, v2_only
+    else:
+        assert c["iss"] == f"{sky.authority}/{tid}/v2.0" == doc["issuer"]
+        assert c["ver"] == "2.0"
+        assert c["azp"] == identity["client_id"]
+        assert c["azpacr"] == "2"
+        for v1_only in ("appid", "appidacr", "idp"):
+            assert v1_only not in c, v1_only
+    if roles is None:
+        assert "roles" not in c, c["roles"]
+    else:
+        assert c["roles"] == roles
+    return c
+
+
+def sent_identity_requests(sent: list) -> list[tuple[str, str, dict, dict]]:
+    """(method, URL without query, query parameters, headers) of recorded requests to a
+    managed-identity endpoint (plain HTTP)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    out = []
+    for req in sent:
+        u = urlsplit(req.url)
+        if u.scheme == "http":
+            params = {k: v[0] for k, v in parse_qs(u.query, keep_blank_values=True).items()}
+            out.append((req.method, f"{u.scheme}://{u.netloc}{u.path}", params, dict(req.headers)))
+    return out

@@ -14,7 +14,22 @@ def ids(sky):
     return (
         {name: t["tenant_id"] for name, t in e["tenants"].items()},
         {name: a["client_id"] for name, a in e["applications"].items()},
+        # Managed identities keep their ids, and resources their identity header.
+        {
+            name: (m["client_id"], m["principal_id"], m["resource_id"], m["identity_header"])
+            for name, m in e["managed_identities"].items()
+        },
     )
+
+
+def managed_kid(sky):
+    """The kid of a verified token of orders-sync's system-assigned identity, through its IMDS
+    listener (on a new port each run)."""
+    r = harness.mi_get(sky, "orders-sync", "imds", target="https://vault.azure.net")
+    assert r.status_code == 200, r.text
+    token = r.json()["access_token"]
+    harness.verify_mi(sky, token, identity=sky.identity("orders-sync"), audience="https://vault.azure.net", v1=True)
+    return jwt.get_unverified_header(token)["kid"]
 
 
 def kids(sky):
@@ -51,6 +66,8 @@ def test_restart_then_rotate(server):
     old_token = sky.secret_token()
     old_current = jwt.get_unverified_header(old_token)["kid"]
     (old_next,) = [k for k in first_kids["partner"] if k != old_current]
+    home_current = managed_kid(sky)
+    (home_next,) = [k for k in first_kids["home"] if k != home_current]
     stop(sky)
 
     # Second run, same data dir and world: same ids, same keys, same secret.
@@ -60,6 +77,7 @@ def test_restart_then_rotate(server):
     again = sky.secret_token()
     assert jwt.get_unverified_header(again)["kid"] == old_current
     assert verify_orders(sky, again, sky.discovery("partner")["issuer"]).claims["roles"] == ["Orders.Read"]
+    assert managed_kid(sky) == home_current
     stop(sky)
 
     # Rotate while stopped.
@@ -83,4 +101,6 @@ def test_restart_then_rotate(server):
     assert claims["roles"] == ["Orders.Read"]
     # v1 keys follow the same rotation.
     assert [k["kid"] for k in sky.jwks("partner", v1=True)["keys"]] == rotated["partner"]
+    # Managed-identity tokens follow too: the home tenant's old next key signs them.
+    assert managed_kid(sky) == home_next
     stop(sky)
