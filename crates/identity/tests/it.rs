@@ -85,39 +85,18 @@ async fn fixture() -> Fixture {
     )
     .await
     .unwrap();
-    let resource = ensure_resource(
-        &*store,
-        &authority,
-        &root,
-        &ResourceSpec {
-            tenant_id: home.id,
-            name: "orders-sync".into(),
-            kind: "workflow".into(),
-            system_assigned: true,
-            user_identities: vec![user.client_id],
-            subscription_id: home.id,
-            resource_group: "rg".into(),
-        },
-    )
-    .await
-    .unwrap();
+    let spec = ResourceSpec {
+        tenant_id: home.id,
+        name: "orders-sync".into(),
+        kind: "workflow".into(),
+        system_assigned: true,
+        user_identities: vec![user.client_id],
+        subscription_id: home.id,
+        resource_group: "rg".into(),
+    };
+    let resource = ensure_resource(&*store, &authority, &root, &spec).await.unwrap();
     // Applying again changes nothing.
-    let again = ensure_resource(
-        &*store,
-        &authority,
-        &root,
-        &ResourceSpec {
-            tenant_id: home.id,
-            name: "orders-sync".into(),
-            kind: "workflow".into(),
-            system_assigned: true,
-            user_identities: vec![user.client_id],
-            subscription_id: home.id,
-            resource_group: "rg".into(),
-        },
-    )
-    .await
-    .unwrap();
+    let again = ensure_resource(&*store, &authority, &root, &spec).await.unwrap();
     assert_eq!(again, resource);
     let registry = load_registry(&*store, &root).await.unwrap();
     let header = registry
