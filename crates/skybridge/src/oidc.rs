@@ -105,3 +105,98 @@ impl ExternalIssuerKeys for OidcIssuerKeys {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::Router;
+    use axum::extract::State;
+    use axum::routing::get;
+    use skybridge_jose::{Alg, LocalSigner};
+
+    use super::*;
+
+    /// A real HTTPS issuer on loopback, its certificate from a throwaway dev CA; counts fetches.
+    async fn issuer(body_override: Option<&'static str>) -> (String, Arc<AtomicUsize>, Vec<u8>) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let ca = skybridge_pki::DevCa::generate("test CA", now - 10, 2).unwrap();
+        let tls =
+            Arc::new(crate::tls::server_config(&ca, &["localhost".to_string()], now - 5).unwrap());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!(
+            "https://localhost:{}",
+            listener.local_addr().unwrap().port()
+        );
+        let hits = Arc::new(AtomicUsize::new(0));
+        let (signer, _) = LocalSigner::generate(Alg::ES256, 0).unwrap();
+        let mut jwk = signer.public_jwk();
+        jwk.kid = Some("k1".into());
+        let keys = serde_json::to_string(&JwkSet { keys: vec![jwk] }).unwrap();
+        let discovery =
+            serde_json::json!({"issuer": base, "jwks_uri": format!("{base}/keys")}).to_string();
+        let app = Router::new()
+            .route(
+                "/.well-known/openid-configuration",
+                get(move || async move { body_override.map_or(discovery, str::to_string) }),
+            )
+            .route(
+                "/keys",
+                get(|State(hits): State<Arc<AtomicUsize>>| async move {
+                    hits.fetch_add(1, Ordering::SeqCst);
+                    keys
+                }),
+            )
+            .with_state(hits.clone());
+        tokio::spawn(crate::server::serve(
+            listener,
+            tls,
+            app,
+            std::future::pending(),
+        ));
+        (base, hits, ca.cert_der().to_vec())
+    }
+
+    #[tokio::test]
+    async fn fetches_once_and_caches() {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let (base, hits, ca) = issuer(None).await;
+        let keys = OidcIssuerKeys::new(
+            skybridge_net::https_client(&[ca], Duration::from_secs(5)).unwrap(),
+        );
+        let set = keys.jwks(&base, false).await.unwrap();
+        assert!(set.find("k1").is_some());
+        keys.jwks(&base, false).await.unwrap();
+        keys.jwks(&base, true).await.unwrap();
+        assert_eq!(
+            hits.load(Ordering::SeqCst),
+            1,
+            "cached, and no refresh within five minutes"
+        );
+    }
+
+    #[tokio::test]
+    async fn broken_issuers_fail_cleanly() {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let (base, _, ca) = issuer(Some("{not json")).await;
+        let client = skybridge_net::https_client(&[ca], Duration::from_secs(5)).unwrap();
+        let keys = OidcIssuerKeys::new(client.clone());
+        assert!(keys.jwks(&base, false).await.is_err(), "garbage metadata");
+        assert!(
+            keys.jwks("https://127.0.0.1:9", false).await.is_err(),
+            "nobody listening"
+        );
+        assert!(
+            keys.jwks("http://insecure.example", false).await.is_err(),
+            "not https"
+        );
+        // A certificate the client does not trust.
+        let untrusting =
+            OidcIssuerKeys::new(skybridge_net::https_client(&[], Duration::from_secs(5)).unwrap());
+        let (other, _, _) = issuer(None).await;
+        assert!(untrusting.jwks(&other, false).await.is_err());
+    }
+}

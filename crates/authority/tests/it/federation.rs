@@ -322,3 +322,112 @@ async fn federated_credential_limits() {
         .unwrap_err();
     assert!(err.to_string().contains("at most 20"), "{err}");
 }
+
+/// An external issuer whose keys are served from memory.
+struct StaticIssuer(std::sync::Arc<skybridge_jose::JwkSet>);
+
+#[async_trait::async_trait]
+impl skybridge_authority::federation::ExternalIssuerKeys for StaticIssuer {
+    async fn jwks(
+        &self,
+        issuer: &str,
+        _refresh: bool,
+    ) -> Result<std::sync::Arc<skybridge_jose::JwkSet>, String> {
+        if issuer == "https://token.actions.example" {
+            Ok(self.0.clone())
+        } else {
+            Err("unknown issuer".into())
+        }
+    }
+}
+
+#[tokio::test]
+async fn external_issuer_tokens_are_verified_with_its_keys() {
+    use skybridge_jose::{Alg, Header, LocalSigner};
+    let (signer, _) = LocalSigner::generate(Alg::RS256, 2048).unwrap();
+    let mut jwk = signer.public_jwk();
+    jwk.kid = Some("gh-1".into());
+    let set = std::sync::Arc::new(skybridge_jose::JwkSet { keys: vec![jwk] });
+    let f = Fixture::with_issuers(std::sync::Arc::new(StaticIssuer(set))).await;
+    let api = f
+        .authority
+        .store()
+        .application_by_name(f.partner.id, "orders-api")
+        .await
+        .unwrap()
+        .unwrap();
+    let app = f
+        .authority
+        .ensure_application(&ApplicationSpec {
+            tenant_id: f.partner.id,
+            name: "ci-deployer".into(),
+            app_id: None,
+            identifier_uris: vec![],
+            app_roles: vec![],
+            access_token_accepted_version: 2,
+            multi_tenant: false,
+            app_role_assignment_required: false,
+        })
+        .await
+        .unwrap();
+    f.authority
+        .ensure_federated_credential(
+            app.app_id,
+            "main-branch",
+            "https://token.actions.example",
+            "repo:o/r:ref:refs/heads/main",
+            &["api://AzureADTokenExchange".into()],
+        )
+        .await
+        .unwrap();
+    f.authority
+        .ensure_app_role_assignment(f.partner.id, &app, &api, "Orders.Read")
+        .await
+        .unwrap();
+    let sign = |kid: &str, exp: i64| {
+        let mut h = Header::new(Alg::RS256);
+        h.kid = Some(kid.into());
+        let claims = json!({"iss": "https://token.actions.example", "sub": "repo:o/r:ref:refs/heads/main", "aud": "api://AzureADTokenExchange", "exp": exp, "nbf": NOW - 60});
+        skybridge_jose::encode_sync(&h, &claims, &signer).unwrap()
+    };
+    let exchange = |assertion: String| {
+        let path = f.token_path();
+        let client = app.app_id.to_string();
+        let router = &f;
+        async move {
+            router
+                .post_form(
+                    &path,
+                    &[
+                        ("grant_type", "client_credentials"),
+                        ("client_id", &client),
+                        ("scope", "api://orders/.default"),
+                        (
+                            "client_assertion_type",
+                            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                        ),
+                        ("client_assertion", &assertion),
+                    ],
+                )
+                .await
+        }
+    };
+    let (s, body) = exchange(sign("gh-1", NOW + 300)).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(
+        f.verify(body["access_token"].as_str().unwrap()).await["roles"],
+        json!(["Orders.Read"])
+    );
+    let (s, body) = exchange(sign("unknown-kid", NOW + 300)).await;
+    assert_eq!(
+        (s.as_u16(), body["error_codes"].clone()),
+        (401, json!([700027])),
+        "{body}"
+    );
+    let (s, body) = exchange(sign("gh-1", NOW - 3600)).await;
+    assert_eq!(
+        (s.as_u16(), body["error_codes"].clone()),
+        (401, json!([700024])),
+        "{body}"
+    );
+}

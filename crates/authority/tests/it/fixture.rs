@@ -51,14 +51,31 @@ impl Fixture {
         Self::with_config(|_| {}).await
     }
 
+    pub async fn with_issuers(
+        issuers: Arc<dyn skybridge_authority::federation::ExternalIssuerKeys>,
+    ) -> Self {
+        Self::build(|_| {}, Some(issuers)).await
+    }
+
     pub async fn with_config(tweak: impl FnOnce(&mut AuthorityConfig)) -> Self {
+        Self::build(tweak, None).await
+    }
+
+    async fn build(
+        tweak: impl FnOnce(&mut AuthorityConfig),
+        issuers: Option<Arc<dyn skybridge_authority::federation::ExternalIssuerKeys>>,
+    ) -> Self {
         let store = Arc::new(SqliteStore::open_in_memory().await.unwrap());
         let clock = Arc::new(FixedClock::new(NOW));
         let mut config = AuthorityConfig::new(AUTHORITY, "https://sts.test:8443");
         config.local_vault_resource = Some("https://vault.test:8443".into());
         tweak(&mut config);
         let root = Arc::new(RootKey::from_bytes(&[42; 32]).unwrap());
-        let authority = Arc::new(Authority::new(store, root, clock, config));
+        let mut authority = Authority::new(store, root, clock, config);
+        if let Some(issuers) = issuers {
+            authority = authority.with_external_issuers(issuers);
+        }
+        let authority = Arc::new(authority);
         let home = authority
             .ensure_tenant(&TenantSpec {
                 name: "home".into(),
