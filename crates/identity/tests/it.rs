@@ -94,9 +94,13 @@ async fn fixture() -> Fixture {
         subscription_id: home.id,
         resource_group: "rg".into(),
     };
-    let resource = ensure_resource(&*store, &authority, &root, &spec).await.unwrap();
+    let resource = ensure_resource(&*store, &authority, &root, &spec)
+        .await
+        .unwrap();
     // Applying again changes nothing.
-    let again = ensure_resource(&*store, &authority, &root, &spec).await.unwrap();
+    let again = ensure_resource(&*store, &authority, &root, &spec)
+        .await
+        .unwrap();
     assert_eq!(again, resource);
     let registry = load_registry(&*store, &root).await.unwrap();
     let header = registry
