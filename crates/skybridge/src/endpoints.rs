@@ -27,6 +27,8 @@ pub struct Endpoints {
     pub applications: BTreeMap<String, ApplicationEndpoint>,
     /// By resource or user-assigned identity name.
     pub managed_identities: BTreeMap<String, crate::identities::ManagedIdentityEndpoint>,
+    /// By vault name: `{"uri", "tenant", "tenant_id"}`.
+    pub vaults: BTreeMap<String, crate::vaults::VaultEndpoint>,
 }
 
 /// A tenant's entry.
@@ -95,6 +97,7 @@ impl Endpoints {
                 })
                 .collect(),
             managed_identities: BTreeMap::new(),
+            vaults: BTreeMap::new(),
         }
     }
 

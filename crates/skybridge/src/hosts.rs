@@ -24,6 +24,9 @@ pub struct HostsArgs {
     /// The hosts file to write.
     #[arg(long, default_value = "/etc/hosts")]
     hosts_file: PathBuf,
+    /// World file whose vaults (`<vault>.vault.<domain>`) to include; the seed world by default.
+    #[arg(long, env = "SKYBRIDGE_WORLD")]
+    world: Option<PathBuf>,
 }
 
 /// Lines missing from `existing` for `hosts`.
@@ -47,7 +50,17 @@ pub fn run(args: HostsArgs) -> anyhow::Result<()> {
         domain: args.domain.to_ascii_lowercase(),
         port: 443,
     };
-    let hosts = urls.hosts();
+    let world = match &args.world {
+        Some(path) => crate::world::LoadedWorld::read(path)?,
+        None => crate::world::LoadedWorld::seed()?,
+    };
+    let vaults: Vec<String> = world
+        .world
+        .vaults
+        .iter()
+        .map(|v| v.name.get_ref().clone())
+        .collect();
+    let hosts = urls.hosts(&vaults);
     if !args.write {
         for host in &hosts {
             println!("{} {host}", args.address);

@@ -8,6 +8,7 @@ mod runtime;
 mod server;
 mod tls;
 mod up;
+mod vaults;
 mod world;
 
 use std::path::PathBuf;

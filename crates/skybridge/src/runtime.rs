@@ -48,17 +48,36 @@ impl Urls {
         format!("sts.{}", self.domain)
     }
 
-    /// Every host name served.
-    pub fn hosts(&self) -> Vec<String> {
-        vec![self.login_host(), self.sts_host()]
+    /// `vault.<domain>`: vaults are `<vault>.vault.<domain>`.
+    pub fn vault_host_suffix(&self) -> String {
+        format!("vault.{}", self.domain)
+    }
+
+    /// `https://vault.<domain>[:port]`: the Key Vault resource of this deployment (the vaults'
+    /// challenge names it; with the port, as the Python SDK compares host and port).
+    pub fn vault_resource(&self) -> String {
+        self.origin(&self.vault_host_suffix())
+    }
+
+    /// Every host name served: the authority's and one per vault.
+    pub fn hosts(&self, vaults: &[String]) -> Vec<String> {
+        let mut hosts = vec![self.login_host(), self.sts_host()];
+        hosts.extend(
+            vaults
+                .iter()
+                .map(|v| format!("{}.{}", v.to_ascii_lowercase(), self.vault_host_suffix())),
+        );
+        hosts
     }
 
     /// The authority's configuration for these URLs.
     pub fn authority_config(&self) -> AuthorityConfig {
-        AuthorityConfig::new(
+        let mut config = AuthorityConfig::new(
             self.origin(&self.login_host()),
             self.origin(&self.sts_host()),
-        )
+        );
+        config.local_vault_resource = Some(self.vault_resource());
+        config
     }
 }
 

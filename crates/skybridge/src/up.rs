@@ -80,6 +80,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         Arc::new(SystemClock),
     ));
     let (stop, stopped) = watch::channel(false);
+    let vaults = crate::vaults::start(&world, &applied, &rt, &urls, stopped.clone()).await?;
     let identity_port = args.identity_port.unwrap_or(if args.port == 0 {
         0
     } else {
@@ -102,14 +103,15 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
 
     let now = now_unix();
     let (ca, ca_path) = crate::tls::load_or_create_ca(&rt.data_dir, &rt.root_key, now)?;
-    let hosts = urls.hosts();
+    let hosts = urls.hosts(&vaults.names);
     let tls = Arc::new(crate::tls::server_config(&ca, &hosts, now)?);
 
     let authority_router = skybridge_authority::http::router(rt.authority.clone());
-    let routes = HashMap::from([
+    let mut routes = HashMap::from([
         (urls.login_host(), authority_router.clone()),
         (urls.sts_host(), authority_router),
     ]);
+    routes.extend(vaults.routes);
     let app = HostRoutes::new(routes).into_router();
 
     let endpoints_path = rt.data_dir.join("endpoints.json");
@@ -122,6 +124,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         &applied,
     );
     endpoints.managed_identities = managed_identities;
+    endpoints.vaults = vaults.endpoints;
     endpoints.write(&endpoints_path)?;
 
     println!(

@@ -10,6 +10,7 @@ mod identity;
 mod root_key;
 pub mod sqlite;
 mod vault;
+mod workflow;
 
 pub use cache::CachedDirectory;
 pub use directory::{
@@ -27,3 +28,4 @@ pub use vault::{
     DeletedObjectRecord, VaultObjectKind, VaultObjectRecord, VaultRecord,
     VaultRoleAssignmentRecord, VaultStore,
 };
+pub use workflow::{WorkflowActionRecord, WorkflowRunQuery, WorkflowRunRecord, WorkflowRunStore};

@@ -6,6 +6,8 @@ mod apply;
 mod apply_identity;
 mod identity;
 mod schema;
+pub mod vault;
+pub mod vault_apply;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -91,6 +93,7 @@ impl LoadedWorld {
                 ));
             }
         }
+        vault::check(&loaded)?;
         Ok(loaded)
     }
 

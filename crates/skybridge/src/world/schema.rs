@@ -32,6 +32,9 @@ pub struct World {
     /// Resources carrying managed identities.
     #[serde(default, rename = "resource")]
     pub resources: Vec<super::identity::Resource>,
+    /// Key Vault-compatible vaults (world/vault.rs).
+    #[serde(default, rename = "vault")]
+    pub vaults: Vec<super::vault::Vault>,
 }
 
 /// `[authority]`: how the token service behaves.

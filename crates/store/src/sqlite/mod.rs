@@ -3,6 +3,7 @@
 mod directory;
 mod identity;
 mod vault;
+mod workflow;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -20,6 +21,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../migrations/sqlite/0001_directory.sql"),
     ),
     (2, include_str!("../../migrations/sqlite/0002_vault.sql")),
+    (3, include_str!("../../migrations/sqlite/0003_workflow.sql")),
 ];
 
 /// SQLite-backed implementation of every store trait.

@@ -1,0 +1,322 @@
+//! The axum edge for one vault host. Order matters (research/keyvault.md §6.3): authenticate
+//! first — every request without a usable token gets the 401 challenge, whatever its path,
+//! api-version or body — then the api-version, the route, RBAC, and only then the body.
+
+mod routes;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use routes::{PendingVerb, Route, route};
+
+use crate::api::Blob;
+use crate::error::{VaultError, bad};
+use crate::service::{ListRequest, MAX_RESULTS, Paging, VaultService, parse_skiptoken};
+
+/// Largest request body read (certificate imports are the big ones).
+const MAX_BODY: usize = 1024 * 1024;
+
+struct Host {
+    service: Arc<VaultService>,
+    vault: String,
+}
+
+/// The router serving vault `vault` (mount it on `<vault>.vault.<domain>`).
+pub fn router(service: Arc<VaultService>, vault: impl Into<String>) -> Router {
+    Router::new().fallback(handle).with_state(Arc::new(Host {
+        service,
+        vault: vault.into(),
+    }))
+}
+
+type Reply = (StatusCode, Option<serde_json::Value>, Option<String>);
+
+fn reply(status: StatusCode, body: &impl Serialize) -> Result<Reply, VaultError> {
+    let value = serde_json::to_value(body).map_err(|e| VaultError::Internal(e.to_string()))?;
+    Ok((status, Some(value), None))
+}
+
+/// The api-version must be present and look like one; its value does not change behaviour
+/// (being strict about it broke lowkey-vault twice: #873, #1838).
+fn api_version(query: &HashMap<String, String>) -> Result<String, VaultError> {
+    let v = query.get("api-version").map(String::as_str).unwrap_or("");
+    if v.is_empty() {
+        return Err(bad(
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        ));
+    }
+    let well_formed = v.len() <= 32
+        && v.starts_with(|c: char| c.is_ascii_digit())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    if well_formed {
+        Ok(v.to_string())
+    } else {
+        Err(bad(format!(
+            "The api-version '{}' is invalid.",
+            crate::names::printable(v)
+        )))
+    }
+}
+
+fn paging(query: &HashMap<String, String>) -> Result<Paging, VaultError> {
+    let limit = match query.get("maxresults") {
+        Some(m) => m
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_RESULTS).contains(n))
+            .ok_or_else(|| bad("maxresults must be between 1 and 25."))?,
+        None => MAX_RESULTS,
+    };
+    let offset = match query.get("$skiptoken") {
+        Some(t) => parse_skiptoken(t)?,
+        None => 0,
+    };
+    Ok(Paging { offset, limit })
+}
+
+/// Parses a JSON body without echoing its content in errors (it may hold secrets).
+fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, VaultError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(bad("The request body is required."));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        let at = format!("line {}, column {}", e.line(), e.column());
+        match e.classify() {
+            serde_json::error::Category::Data => {
+                let text = e.to_string();
+                let detail = text.split(" at line").next().unwrap_or("");
+                if detail.contains('"') {
+                    bad(format!(
+                        "The request body has a value of the wrong type ({at})."
+                    ))
+                } else {
+                    bad(format!("The request body is invalid: {detail} ({at})."))
+                }
+            }
+            _ => bad(format!("The request body is not valid JSON ({at}).")),
+        }
+    })
+}
+
+async fn handle(State(host): State<Arc<Host>>, req: Request) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let (result, challenge) = match host.service.vault(&host.vault).await {
+        Ok(Some(vault)) => (
+            serve(&host, &vault, req).await,
+            Some(host.service.validator().challenge(vault.tenant_id)),
+        ),
+        Ok(None) => (
+            Err(VaultError::NoRoute(format!(
+                "Vault {} does not exist.",
+                host.vault
+            ))),
+            None,
+        ),
+        Err(e) => (Err(e), None),
+    };
+    let (status, body, location) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            if matches!(e, VaultError::Store(_) | VaultError::Internal(_)) {
+                tracing::error!(vault = %host.vault, %method, %path, error = %e, "vault request failed");
+            }
+            let status =
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut response = (status, Some(e.body()), None::<String>);
+            if status == StatusCode::UNAUTHORIZED {
+                let mut resp = respond(response.0, response.1.take(), None, &request_id);
+                if let Some(c) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+                    resp.headers_mut().insert(header::WWW_AUTHENTICATE, c);
+                }
+                tracing::debug!(vault = %host.vault, %method, %path, status = 401, "vault request");
+                return resp;
+            }
+            response
+        }
+    };
+    tracing::debug!(vault = %host.vault, %method, %path, status = status.as_u16(), "vault request");
+    respond(status, body, location, &request_id)
+}
+
+fn respond(
+    status: StatusCode,
+    body: Option<serde_json::Value>,
+    location: Option<String>,
+    request_id: &str,
+) -> Response {
+    let mut resp = match body {
+        Some(v) => (
+            status,
+            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+            v.to_string(),
+        )
+            .into_response(),
+        None => (status, Body::empty()).into_response(),
+    };
+    let headers = resp.headers_mut();
+    if let Ok(id) = HeaderValue::from_str(request_id) {
+        headers.insert("x-ms-request-id", id);
+    }
+    headers.insert(
+        "x-ms-keyvault-service-version",
+        HeaderValue::from_static("1.9.0.0 (skybridge)"),
+    );
+    headers.insert(
+        "x-ms-keyvault-region",
+        HeaderValue::from_static("skybridge"),
+    );
+    if let Some(loc) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        headers.insert(header::LOCATION, loc);
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    resp
+}
+
+async fn serve(
+    host: &Host,
+    vault: &skybridge_store::VaultRecord,
+    req: Request,
+) -> Result<Reply, VaultError> {
+    let svc = &host.service;
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let caller = svc
+        .validator()
+        .authenticate(authorization.as_deref(), vault.tenant_id, svc.now())
+        .await?;
+    let query: HashMap<String, String> = Query::try_from_uri(req.uri())
+        .map(|Query(q)| q)
+        .map_err(|_| bad("The query string is malformed."))?;
+    let version = api_version(&query)?;
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let route = route(&method, &path).ok_or_else(|| {
+        VaultError::NoRoute(format!(
+            "No operation is found at {method} {}.",
+            crate::names::printable(&path)
+        ))
+    })?;
+    let (action, object) = route.action();
+    svc.authorize(vault, &caller, &action, object.as_deref())
+        .await?;
+    let body = to_bytes(req.into_body(), MAX_BODY)
+        .await
+        .map_err(|_| bad("The request body is too large."))?;
+    let list = |p: &str| -> Result<ListRequest, VaultError> {
+        Ok(ListRequest {
+            path: p.to_string(),
+            api_version: version.clone(),
+            paging: paging(&query)?,
+        })
+    };
+    let clean_path = format!(
+        "/{}",
+        path.split('/')
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("/")
+    );
+    let ok = StatusCode::OK;
+    match route {
+        Route::KeyCreate(n) => reply(ok, &svc.create_key(vault, &n, json(&body)?).await?),
+        Route::KeyImport(n) => reply(ok, &svc.import_key(vault, &n, json(&body)?).await?),
+        Route::KeyGet(n, v) => reply(ok, &svc.get_key(vault, &n, v.as_deref()).await?),
+        Route::KeyUpdate(n, v) => reply(
+            ok,
+            &svc.update_key(vault, &n, v.as_deref(), json(&body)?)
+                .await?,
+        ),
+        Route::KeyList => reply(ok, &svc.list_keys(vault, &list(&clean_path)?).await?),
+        Route::KeyVersions(n) => reply(
+            ok,
+            &svc.list_key_versions(vault, &n, &list(&clean_path)?)
+                .await?,
+        ),
+        Route::KeyRotate(n) => reply(ok, &svc.rotate_key(vault, &n).await?),
+        Route::KeyOp(n, v, op) => reply(
+            ok,
+            &svc.key_operation(vault, &n, v.as_deref(), op, json(&body)?)
+                .await?,
+        ),
+        Route::KeyVerify(n, v) => reply(
+            ok,
+            &svc.verify(vault, &n, v.as_deref(), json(&body)?).await?,
+        ),
+        Route::Rng => reply(ok, &svc.random_bytes(json(&body)?)?),
+        Route::SecretSet(n) => reply(ok, &svc.set_secret(vault, &n, json(&body)?).await?),
+        Route::SecretGet(n, v) => reply(ok, &svc.get_secret(vault, &n, v.as_deref()).await?),
+        Route::SecretUpdate(n, v) => reply(
+            ok,
+            &svc.update_secret(vault, &n, v.as_deref(), json(&body)?)
+                .await?,
+        ),
+        Route::SecretList => reply(ok, &svc.list_secrets(vault, &list(&clean_path)?).await?),
+        Route::SecretVersions(n) => reply(
+            ok,
+            &svc.list_secret_versions(vault, &n, &list(&clean_path)?)
+                .await?,
+        ),
+        Route::CertCreate(n) => {
+            let op = svc.create_certificate(vault, &n, json(&body)?).await?;
+            let location = format!("{}?api-version={version}", op.id);
+            let (status, body, _) = reply(StatusCode::ACCEPTED, &op)?;
+            Ok((status, body, Some(location)))
+        }
+        Route::CertImport(n) => reply(ok, &svc.import_certificate(vault, &n, json(&body)?).await?),
+        Route::CertGet(n, v) => reply(ok, &svc.get_certificate(vault, &n, v.as_deref()).await?),
+        Route::CertUpdate(n, v) => reply(
+            ok,
+            &svc.update_certificate(vault, &n, v.as_deref(), json(&body)?)
+                .await?,
+        ),
+        Route::CertList => reply(
+            ok,
+            &svc.list_certificates(vault, &list(&clean_path)?).await?,
+        ),
+        Route::CertVersions(n) => reply(
+            ok,
+            &svc.list_certificate_versions(vault, &n, &list(&clean_path)?)
+                .await?,
+        ),
+        Route::CertPolicyGet(n) => reply(ok, &svc.get_certificate_policy(vault, &n).await?),
+        Route::CertPolicyUpdate(n) => reply(
+            ok,
+            &svc.update_certificate_policy(vault, &n, json(&body)?)
+                .await?,
+        ),
+        Route::CertPending(n, verb) => {
+            if verb == PendingVerb::Update {
+                let _: crate::api::certificates::CertificateOperationUpdate = json(&body)?;
+            }
+            reply(ok, &svc.certificate_operation(vault, &n).await?)
+        }
+        Route::Delete(k, n) => reply(ok, &svc.delete_object(vault, k, &n).await?),
+        Route::Backup(k, n) => reply(ok, &svc.backup(vault, k, &n).await?),
+        Route::Restore(k) => {
+            let blob: Blob = json(&body)?;
+            reply(ok, &svc.restore(vault, k, blob).await?)
+        }
+        Route::DeletedGet(k, n) => reply(ok, &svc.get_deleted(vault, k, &n).await?),
+        Route::DeletedList(k) => reply(ok, &svc.list_deleted(vault, k, &list(&clean_path)?).await?),
+        Route::Recover(k, n) => reply(ok, &svc.recover_object(vault, k, &n).await?),
+        Route::Purge(k, n) => {
+            svc.purge_object(vault, k, &n).await?;
+            Ok((StatusCode::NO_CONTENT, None, None))
+        }
+        Route::Unsupported(what) => Err(VaultError::NotImplemented(what.into())),
+    }
+}

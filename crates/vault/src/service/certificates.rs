@@ -1,0 +1,493 @@
+//! Certificates: create (issuer `Self`, completed at once behind the pending-operation endpoint
+//! the SDK pollers read), import (PFX or PEM), get, update, list, versions and the policy.
+//! Every version also stores a managed key and a managed secret of the same name and version.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use skybridge_pki::{pem, thumbprint};
+use skybridge_store::{VaultObjectKind, VaultObjectRecord, VaultRecord};
+
+use super::certpolicy::{PEM, PKCS12, merge_policy, normalize_policy, pki_error, secret_value};
+use super::meta::{self, CertMeta, KeyMeta, SecretMeta};
+use super::{ListRequest, VaultService, certbuild};
+use crate::api::certificates::*;
+use crate::api::{Attributes, Page};
+use crate::crypto;
+use crate::error::{ObjectKind, VaultError, bad};
+use crate::names::{check_name, new_version};
+
+const CERT: VaultObjectKind = VaultObjectKind::Certificate;
+
+impl VaultService {
+    pub(crate) fn certificate_bundle(
+        &self,
+        vault: &VaultRecord,
+        record: &VaultObjectRecord,
+    ) -> Result<CertificateBundle, VaultError> {
+        let m: CertMeta = meta::read(record)?;
+        let base = self.base(vault);
+        let mut policy = m.policy.clone();
+        policy.id = Some(format!("{base}/certificates/{}/policy", record.name));
+        let content_type = policy
+            .secret_props
+            .as_ref()
+            .and_then(|s| s.content_type.clone());
+        Ok(CertificateBundle {
+            id: format!("{base}/certificates/{}/{}", record.name, record.version),
+            kid: format!("{base}/keys/{}/{}", record.name, record.version),
+            sid: format!("{base}/secrets/{}/{}", record.name, record.version),
+            x5t: m.x5t.clone(),
+            cer: m.cer.clone(),
+            attributes: self.full_attributes(vault, &m.attributes, record),
+            policy: Some(policy),
+            tags: m.tags,
+            content_type,
+        })
+    }
+
+    pub(crate) fn certificate_item(
+        &self,
+        vault: &VaultRecord,
+        record: &VaultObjectRecord,
+    ) -> Result<CertificateItem, VaultError> {
+        let m: CertMeta = meta::read(record)?;
+        Ok(CertificateItem {
+            id: format!("{}/certificates/{}", self.base(vault), record.name),
+            x5t: m.x5t,
+            attributes: self.full_attributes(vault, &m.attributes, record),
+            tags: m.tags,
+        })
+    }
+
+    /// The creation operation. The create response itself says `inProgress`, as Key Vault's
+    /// does: azure-core's LROPoller never runs a poller whose first response is already
+    /// finished, and the certificates poller fetches the certificate only from `run()`
+    /// (azure-keyvault-certificates `_polling.py`), so a `completed` 202 would make
+    /// `begin_create_certificate(...).result()` return None. Every later read says
+    /// `completed`.
+    fn operation(
+        &self,
+        vault: &VaultRecord,
+        record: &VaultObjectRecord,
+        completed: bool,
+    ) -> Result<CertificateOperation, VaultError> {
+        let m: CertMeta = meta::read(record)?;
+        let base = self.base(vault);
+        Ok(CertificateOperation {
+            id: format!("{base}/certificates/{}/pending", record.name),
+            issuer: IssuerParameters {
+                name: m.policy.issuer.and_then(|i| i.name),
+                ..IssuerParameters::default()
+            },
+            csr: m.csr,
+            cancellation_requested: false,
+            status: if completed { "completed" } else { "inProgress" }.into(),
+            status_details: (!completed).then(|| {
+                "Pending certificate created. Certificate request is in progress. This may take \
+                 some time based on the issuer provider. Please check again later."
+                    .to_string()
+            }),
+            target: completed.then(|| format!("{base}/certificates/{}", record.name)),
+            request_id: m.request_id,
+        })
+    }
+
+    /// Stores a certificate version with its managed key and secret, atomically.
+    #[allow(clippy::too_many_arguments)]
+    async fn store_certificate(
+        &self,
+        vault: &VaultRecord,
+        name: &str,
+        pkcs8: &[u8],
+        chain: Vec<Vec<u8>>,
+        policy: CertificatePolicy,
+        attributes: Option<Attributes>,
+        tags: Option<crate::api::Tags>,
+        csr_der: &[u8],
+    ) -> Result<VaultObjectRecord, VaultError> {
+        for kind in [VaultObjectKind::Key, VaultObjectKind::Secret] {
+            if let Some(other) = self
+                .store()
+                .latest_object_version(&vault.name, kind, name)
+                .await?
+            {
+                let managed = match kind {
+                    VaultObjectKind::Key => meta::read::<KeyMeta>(&other)?.managed,
+                    _ => meta::read::<SecretMeta>(&other)?.managed,
+                };
+                if !managed {
+                    return Err(VaultError::Conflict(format!(
+                        "A {} named {name} already exists; a certificate needs the name for its \
+                         key and secret.",
+                        if kind == VaultObjectKind::Key {
+                            "key"
+                        } else {
+                            "secret"
+                        }
+                    )));
+                }
+            }
+        }
+        let leaf = chain
+            .first()
+            .ok_or_else(|| VaultError::Internal("empty chain".into()))?;
+        let info = skybridge_pki::parse_certificate(leaf).map_err(pki_error)?;
+        let exportable = policy
+            .key_props
+            .as_ref()
+            .and_then(|k| k.exportable)
+            .unwrap_or(true);
+        let content_type = policy
+            .secret_props
+            .as_ref()
+            .and_then(|s| s.content_type.clone())
+            .unwrap_or_else(|| PKCS12.into());
+        let mut attrs = Attributes::default();
+        attrs.merge(&attributes.unwrap_or_default());
+        attrs.nbf = Some(info.not_before);
+        attrs.exp = Some(info.not_after);
+        let version = new_version();
+        let cert_meta = CertMeta {
+            cer: STANDARD.encode(leaf),
+            x5t: thumbprint::x5t(leaf),
+            chain: chain.iter().skip(1).map(|c| STANDARD.encode(c)).collect(),
+            policy,
+            attributes: Attributes {
+                enabled: attrs.enabled,
+                ..Attributes::default()
+            },
+            tags: tags.clone(),
+            request_id: uuid::Uuid::new_v4().simple().to_string(),
+            csr: STANDARD.encode(csr_der),
+        };
+        let mut cert_record = self.new_record(vault, CERT, name, &version, &cert_meta)?;
+        // The certificate's own attributes carry its validity.
+        let mut stored = cert_meta.clone();
+        stored.attributes = attrs.clone();
+        cert_record.meta = meta::to_text(&stored)?;
+        let kind = crypto::kind_of(pkcs8)?;
+        let key_meta = KeyMeta {
+            public: crypto::public_jwk(pkcs8)?,
+            key_ops: crypto::default_ops(kind),
+            attributes: Attributes {
+                exportable: Some(exportable),
+                ..attrs.clone()
+            },
+            tags: tags.clone(),
+            managed: true,
+        };
+        let key_record = self.key_record(vault, name, &version, pkcs8, &key_meta)?;
+        let value = secret_value(&content_type, pkcs8, &chain, exportable, name)?;
+        let secret_meta = SecretMeta {
+            content_type: Some(content_type),
+            attributes: attrs,
+            tags,
+            managed: true,
+        };
+        let secret_record =
+            self.secret_record(vault, name, &version, value.as_bytes(), &secret_meta)?;
+        self.insert(vault, &[cert_record.clone(), key_record, secret_record])
+            .await?;
+        Ok(cert_record)
+    }
+
+    /// `POST /certificates/{name}/create` (202). Issuer `Self` completes at once, behind the
+    /// pending-operation endpoint (see [`Self::operation`] for why the 202 says `inProgress`).
+    pub async fn create_certificate(
+        &self,
+        vault: &VaultRecord,
+        name: &str,
+        p: CertificateCreateParameters,
+    ) -> Result<CertificateOperation, VaultError> {
+        check_name(name)?;
+        let policy = normalize_policy(p.policy.ok_or_else(|| bad("A policy is required."))?)?;
+        let issuer = policy
+            .issuer
+            .as_ref()
+            .and_then(|i| i.name.clone())
+            .unwrap_or_default();
+        if !issuer.eq_ignore_ascii_case("Self") {
+            return Err(VaultError::NotImplemented(format!(
+                "Skybridge issues only self-signed certificates (issuer Self), not '{}'.",
+                crate::names::printable(&issuer)
+            )));
+        }
+        let kp = policy.key_props.clone().unwrap_or_default();
+        let kind = crypto::requested_kind(
+            kp.kty.as_deref().unwrap_or("RSA"),
+            kp.key_size,
+            kp.crv.as_deref(),
+        )?;
+        let pkcs8 = crypto::generate(kind)?;
+        let x509 = policy.x509_props.clone().unwrap_or_default();
+        let issued = certbuild::self_signed(&x509, &pkcs8, self.now())?;
+        let record = self
+            .store_certificate(
+                vault,
+                name,
+                &pkcs8,
+                vec![issued.cert_der],
+                policy,
+                p.attributes,
+                p.tags,
+                &issued.csr_der,
+            )
+            .await?;
+        self.operation(vault, &record, false)
+    }
+
+    /// `POST /certificates/{name}/import`: a PFX (base64, with `pwd`) or PEM text holding the
+    /// private key and the chain.
+    pub async fn import_certificate(
+        &self,
+        vault: &VaultRecord,
+        name: &str,
+        p: CertificateImportParameters,
+    ) -> Result<CertificateBundle, VaultError> {
+        check_name(name)?;
+        let given = p.policy.clone().unwrap_or_default();
+        let asked_pem = given
+            .secret_props
+            .as_ref()
+            .and_then(|s| s.content_type.as_deref())
+            == Some(PEM);
+        let (pkcs8, chain, detected) =
+            if asked_pem || p.value.trim_start().starts_with("-----BEGIN") {
+                let chain = pem::certificates(&p.value).map_err(pki_error)?;
+                let key = pem::private_key(&p.value).map_err(pki_error)?;
+                (key, chain, PEM)
+            } else {
+                let der = skybridge_jose::b64::std_decode_lenient(&p.value)
+                    .map_err(|_| bad("The certificate value is neither base64 PFX nor PEM."))?;
+                let pfx = skybridge_pki::pfx_import(&der, p.pwd.as_deref().unwrap_or(""))
+                    .map_err(pki_error)?;
+                let key = pfx
+                    .key_pkcs8
+                    .ok_or_else(|| bad("The PFX holds no private key."))?;
+                (key, pfx.chain, PKCS12)
+            };
+        if chain.is_empty() {
+            return Err(bad("The value holds no certificate."));
+        }
+        let kind = skybridge_pki::key_kind(&pkcs8).map_err(pki_error)?;
+        let info = skybridge_pki::parse_certificate(&chain[0]).map_err(pki_error)?;
+        let mut policy = given;
+        let mut kp = policy.key_props.take().unwrap_or_default();
+        kp.kty = Some(crypto::kty(kind).into());
+        kp.key_size = match kind {
+            skybridge_pki::KeyKind::Rsa2048 => Some(2048),
+            skybridge_pki::KeyKind::Rsa3072 => Some(3072),
+            skybridge_pki::KeyKind::Rsa4096 => Some(4096),
+            _ => None,
+        };
+        kp.crv = match kind {
+            skybridge_pki::KeyKind::EcP256 => Some("P-256".into()),
+            skybridge_pki::KeyKind::EcP384 => Some("P-384".into()),
+            skybridge_pki::KeyKind::EcP521 => Some("P-521".into()),
+            _ => None,
+        };
+        policy.key_props = Some(kp);
+        let mut sp = policy.secret_props.take().unwrap_or_default();
+        sp.content_type = Some(sp.content_type.unwrap_or_else(|| detected.into()));
+        policy.secret_props = Some(sp);
+        let mut x = policy.x509_props.take().unwrap_or_default();
+        x.subject = Some(info.subject.clone());
+        if !info.dns_names.is_empty() {
+            x.sans = Some(SubjectAlternativeNames {
+                dns_names: Some(info.dns_names.clone()),
+                ..SubjectAlternativeNames::default()
+            });
+        }
+        x.validity_months = Some(((info.not_after - info.not_before) / 2_629_800).max(1) as u32);
+        policy.x509_props = Some(x);
+        let mut issuer = policy.issuer.take().unwrap_or_default();
+        issuer.name = Some(
+            if info.subject == info.issuer {
+                "Self"
+            } else {
+                "Unknown"
+            }
+            .into(),
+        );
+        policy.issuer = Some(issuer);
+        let policy = normalize_policy(policy)?;
+        let record = self
+            .store_certificate(
+                vault,
+                name,
+                &pkcs8,
+                chain,
+                policy,
+                p.attributes,
+                p.tags,
+                &[],
+            )
+            .await?;
+        self.certificate_bundle(vault, &record)
+    }
+
+    /// `GET /certificates/{name}/{version?}`.
+    pub async fn get_certificate(
+        &self,
+        vault: &VaultRecord,
+        name: &str,
+        version: Option<&str>,
+    ) -> Result<CertificateBundle, VaultError> {
+        let record = self.find(vault, CERT, name, version).await?;
+        self.certificate_bundle(vault, &record)
+    }
+
+    /// `PATCH /certificates/{name}/{version?}`: enabled, tags, and the policy.
+    pub async fn update_certificate(
+        &self,
+        vault: &VaultRecord,
+        name: &str,
+        version: Option<&str>,
+        p: CertificateUpdateParameters,
+    ) -> Result<CertificateBundle, VaultError> {
+        let mut record = self.find(vault, CERT, name, version).await?;
+        let mut m: CertMeta = meta::read(&record)?;
+        if let Some(a) = &p.attributes {
+            m.attributes.enabled = a.enabled.or(m.attributes.enabled);
+        }
+        if p.tags.is_some() {
+            m.tags = p.tags;
+        }
+        if let Some(policy) = p.policy {
+            m.policy = merge_policy(m.policy, policy)?;
+        }
+        record.meta = meta::to_text(&m)?;
+        record.updated_at = self.now();
+        if !self.store().update_object_version(&record).await? {
+            return Err(VaultError::NotFound {
+                kind: ObjectKind::Certificate,
+                name: name.to_string(),
+                deleted: false,
+            });
+        }
+        if let Some(enabled) = p.attributes.as_ref().and_then(|a| a.enabled) {
+            self.set_managed_enabled(vault, &record, enabled).await?;
+        }
+        self.certificate_bundle(vault, &record)
+    }
+
+    /// Enabling or disabling a certificate version does the same to its key and secret, as in
+    /// Key Vault (they cannot be updated on their own).
+    async fn set_managed_enabled(
+        &self,
+        vault: &VaultRecord,
+        cert: &VaultObjectRecord,
+        enabled: bool,
+    ) -> Result<(), VaultError> {
+        let now = self.now();
+        for kind in [VaultObjectKind::Key, VaultObjectKind::Secret] {
+            let Some(mut r) = self
+                .store()
+                .object_version(&vault.name, kind, &cert.name, &cert.version)
+                .await?
+            else {
+                continue;
+            };
+            r.meta = if kind == VaultObjectKind::Key {
+                let mut m: KeyMeta = meta::read(&r)?;
+                m.attributes.enabled = Some(enabled);
+                meta::to_text(&m)?
+            } else {
+                let mut m: SecretMeta = meta::read(&r)?;
+                m.attributes.enabled = Some(enabled);
+                meta::to_text(&m)?
+            };
+            r.updated_at = now;
+            self.store().update_object_version(&r).await?;
+        }
+        Ok(())
+    }
+
+    /// `GET /certificates`.
+    pub async fn list_certificates(
+        &self,
+        vault: &VaultRecord,
+        list: &ListRequest,
+    ) -> Result<Page<CertificateItem>, VaultError> {
+        let records = self
+            .store()
+            .latest_objects(&vault.name, CERT, list.paging.offset, list.paging.limit + 1)
+            .await?;
+        let items = records
+            .iter()
+            .map(|r| self.certificate_item(vault, r))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self.page(vault, list, items))
+    }
+
+    /// `GET /certificates/{name}/versions`.
+    pub async fn list_certificate_versions(
+        &self,
+        vault: &VaultRecord,
+        name: &str,
+        list: &ListRequest,
+    ) -> Result<Page<CertificateItem>, VaultError> {
+        let records = self
+            .store()
+            .object_versions(&vault.name, CERT, name)
+            .await?;
+        if records.is_empty() {
+            self.find(vault, CERT, name, None).await?;
+        }
+        let base = self.base(vault);
+        let items = records
+            .iter()
+            .skip(list.paging.offset as usize)
+            .take(list.paging.limit as usize + 1)
+            .map(|r| {
+                let mut item = self.certificate_item(vault, r)?;
+                item.id = format!("{base}/certificates/{}/{}", r.name, r.version);
+                Ok(item)
+            })
+            .collect::<Result<Vec<_>, VaultError>>()?;
+        Ok(self.page(vault, list, items))
+    }
+
+    /// `GET /certificates/{name}/policy`.
+    pub async fn get_certificate_policy(
+        &self,
+        vault: &VaultRecord,
+        name: &str,
+    ) -> Result<CertificatePolicy, VaultError> {
+        Ok(self
+            .get_certificate(vault, name, None)
+            .await?
+            .policy
+            .unwrap_or_default())
+    }
+
+    /// `PATCH /certificates/{name}/policy`: applies to the latest version (future renewals).
+    pub async fn update_certificate_policy(
+        &self,
+        vault: &VaultRecord,
+        name: &str,
+        policy: CertificatePolicy,
+    ) -> Result<CertificatePolicy, VaultError> {
+        let update = CertificateUpdateParameters {
+            policy: Some(policy),
+            attributes: None,
+            tags: None,
+        };
+        Ok(self
+            .update_certificate(vault, name, None, update)
+            .await?
+            .policy
+            .unwrap_or_default())
+    }
+
+    /// `GET|PATCH|DELETE /certificates/{name}/pending`: creation completes synchronously, so
+    /// the operation is always `completed`.
+    pub async fn certificate_operation(
+        &self,
+        vault: &VaultRecord,
+        name: &str,
+    ) -> Result<CertificateOperation, VaultError> {
+        let record = self.find(vault, CERT, name, None).await?;
+        self.operation(vault, &record, true)
+    }
+}
