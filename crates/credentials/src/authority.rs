@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use crate::CredentialError;
-use crate::token::{AccessToken, Step, now_unix};
+use crate::token::{AccessToken, Step, elapsed_ms, now_unix};
 
 /// Azure's public-cloud authority host.
 pub const PUBLIC_CLOUD: &str = "https://login.microsoftonline.com";
@@ -55,6 +55,7 @@ impl AuthorityClient {
         credential: &[(&str, &str)],
     ) -> Result<(AccessToken, Step), CredentialError> {
         const STEP: &str = "token request";
+        let started = std::time::Instant::now();
         let url = self.token_endpoint(tenant);
         let mut form = vec![
             ("grant_type", "client_credentials"),
@@ -108,6 +109,7 @@ impl AuthorityClient {
             action: STEP.into(),
             target: url,
             detail: format!("tenant {tenant}, client {client_id}, scope {scope}"),
+            elapsed_ms: elapsed_ms(started),
         };
         Ok((
             AccessToken {

@@ -57,6 +57,7 @@ impl<C: TokenCredential> TokenCredential for CachedCredential<C> {
                 action: "token cache".into(),
                 target: scope.into(),
                 detail: format!("hit, expires at {}", token.expires_on),
+                elapsed_ms: 0.0,
             };
             return Ok(TokenResult {
                 token: token.clone(),

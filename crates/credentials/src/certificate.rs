@@ -23,6 +23,7 @@ impl AssertionProvider for LocalKey {
         audience: &str,
         client_id: &str,
     ) -> Result<(String, Vec<Step>), CredentialError> {
+        let started = std::time::Instant::now();
         let input = build_assertion_input(&self.x5t, audience, client_id);
         let signature = self
             .signer
@@ -32,6 +33,7 @@ impl AssertionProvider for LocalKey {
             action: "sign assertion".into(),
             target: "local key".into(),
             detail: format!("certificate x5t {}", self.x5t),
+            elapsed_ms: crate::token::elapsed_ms(started),
         };
         Ok((
             format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)),

@@ -107,6 +107,7 @@ impl ManagedIdentityCredential {
 impl TokenCredential for ManagedIdentityCredential {
     async fn get_token(&self, scope: &str) -> Result<TokenResult, CredentialError> {
         const STEP: &str = "managed identity token";
+        let started = std::time::Instant::now();
         let resource = scope_to_resource(scope);
         let (url, request) = match &self.source {
             ManagedIdentitySource::AppService { endpoint, header } => {
@@ -177,6 +178,7 @@ impl TokenCredential for ManagedIdentityCredential {
                 "identity {}, resource {resource}",
                 ok.client_id.as_deref().unwrap_or("system-assigned")
             ),
+            elapsed_ms: crate::token::elapsed_ms(started),
         };
         Ok(TokenResult {
             token: AccessToken {

@@ -23,7 +23,7 @@ impl std::fmt::Debug for AccessToken {
 }
 
 /// One step of acquiring a token, for run histories and demos: what was asked of whom.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Step {
     /// What happened (`managed identity token`, `vault sign`, `token request`).
     pub action: String,
@@ -31,6 +31,13 @@ pub struct Step {
     pub target: String,
     /// Details without secrets (identity client id, tenant, key id, issuer, cache hit).
     pub detail: String,
+    /// How long the step took, in milliseconds.
+    pub elapsed_ms: f64,
+}
+
+/// Milliseconds since `start`.
+pub(crate) fn elapsed_ms(start: std::time::Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1000.0
 }
 
 /// A token and the steps that produced it.

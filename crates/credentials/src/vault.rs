@@ -139,6 +139,7 @@ impl AssertionProvider for VaultSignedAssertion {
         let bearer = format!("Bearer {}", vault_token.token.token);
 
         const READ: &str = "read vault certificate";
+        let started = std::time::Instant::now();
         let url = format!(
             "{}/certificates/{}?api-version={API_VERSION}",
             self.vault_url, self.certificate
@@ -161,9 +162,11 @@ impl AssertionProvider for VaultSignedAssertion {
             action: READ.into(),
             target: url,
             detail: format!("x5t {}, key {}", bundle.x5t, bundle.kid),
+            elapsed_ms: crate::token::elapsed_ms(started),
         });
 
         const SIGN: &str = "vault sign";
+        let started = std::time::Instant::now();
         let input = build_assertion_input(&bundle.x5t, audience, client_id);
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, input.as_bytes());
         let sign_url = format!("{}/sign?api-version={API_VERSION}", bundle.kid);
@@ -188,6 +191,7 @@ impl AssertionProvider for VaultSignedAssertion {
             action: SIGN.into(),
             target: bundle.kid.clone(),
             detail: format!("RS256 over the SHA-256 digest of the assertion for {audience}"),
+            elapsed_ms: crate::token::elapsed_ms(started),
         });
         Ok((
             format!("{input}.{}", signed.value.trim_end_matches('=')),

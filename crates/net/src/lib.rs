@@ -50,16 +50,17 @@ pub fn tls_config(extra_roots: &[Vec<u8>]) -> Result<rustls::ClientConfig, NetEr
         .with_no_client_auth())
 }
 
-/// An HTTPS client trusting the system roots and `extra_roots`, with bounded timeouts.
-pub fn https_client(
-    extra_roots: &[Vec<u8>],
-    timeout: Duration,
-) -> Result<reqwest::Client, NetError> {
-    reqwest::Client::builder()
+/// A client builder trusting the system roots and `extra_roots`, with bounded timeouts, for
+/// callers that add more (e.g. `resolve` overrides for names a hosts file would map).
+pub fn client_builder(extra_roots: &[Vec<u8>], timeout: Duration) -> Result<reqwest::ClientBuilder, NetError> {
+    Ok(reqwest::Client::builder()
         .use_preconfigured_tls(tls_config(extra_roots)?)
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
-        .redirect(reqwest::redirect::Policy::limited(3))
-        .build()
-        .map_err(|e| NetError::Client(e.to_string()))
+        .redirect(reqwest::redirect::Policy::limited(3)))
+}
+
+/// An HTTPS client trusting the system roots and `extra_roots`, with bounded timeouts.
+pub fn https_client(extra_roots: &[Vec<u8>], timeout: Duration) -> Result<reqwest::Client, NetError> {
+    client_builder(extra_roots, timeout)?.build().map_err(|e| NetError::Client(e.to_string()))
 }

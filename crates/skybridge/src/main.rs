@@ -1,5 +1,6 @@
 //! `skybridge`: runs every Skybridge service on one machine (`skybridge up`) and administers it.
 
+mod demo;
 mod endpoints;
 mod hosts;
 mod identities;
@@ -28,6 +29,8 @@ struct Cli {
 enum Command {
     /// Serve every service over one HTTPS listener, applying a world file first.
     Up(up::UpArgs),
+    /// Run the seed chain end to end on a temporary data directory and print each step.
+    Demo(demo::DemoArgs),
     /// Print (or add to the hosts file) the host names Skybridge serves.
     Hosts(hosts::HostsArgs),
     /// Administer the authority.
@@ -81,6 +84,7 @@ fn main() -> std::process::ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Up(args) => up::run(args).await,
+            Command::Demo(args) => demo::run(args).await,
             Command::Hosts(args) => hosts::run(args),
             Command::Authority(AuthorityCommand::RotateKeys(args)) => rotate_keys(args).await,
         }

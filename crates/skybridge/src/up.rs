@@ -20,26 +20,26 @@ use skybridge_jose::SystemClock;
 use tokio::sync::watch;
 
 /// `skybridge up` options.
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub struct UpArgs {
     #[command(flatten)]
-    data: DataArgs,
+    pub(crate) data: DataArgs,
     /// World file to apply; the built-in seed world (examples/seed) when absent.
     #[arg(long, env = "SKYBRIDGE_WORLD")]
-    world: Option<PathBuf>,
+    pub(crate) world: Option<PathBuf>,
     /// Domain under which services are named (`login.<domain>`, `<vault>.vault.<domain>`).
     #[arg(long, env = "SKYBRIDGE_DOMAIN", default_value = "skybridge.localhost")]
-    domain: String,
+    pub(crate) domain: String,
     /// HTTPS port; 0 picks a free one (endpoints.json tells which).
     #[arg(long, env = "SKYBRIDGE_PORT", default_value_t = 8443)]
-    port: u16,
+    pub(crate) port: u16,
     /// Address to listen on.
     #[arg(long, env = "SKYBRIDGE_LISTEN", default_value = "127.0.0.1")]
-    listen: IpAddr,
+    pub(crate) listen: IpAddr,
     /// Plain-HTTP port of the managed-identity endpoint (App Service protocol, and IMDS when
     /// the world has one resource); default: the HTTPS port + 1, or a free port with --port 0.
     #[arg(long, env = "SKYBRIDGE_IDENTITY_PORT")]
-    identity_port: Option<u16>,
+    pub(crate) identity_port: Option<u16>,
 }
 
 fn now_unix() -> i64 {
@@ -48,8 +48,18 @@ fn now_unix() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// Runs `skybridge up`.
+/// Runs `skybridge up` until SIGTERM or Ctrl-C.
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
+    serve_until(args, shutdown_signal(), None).await
+}
+
+/// Applies the world and serves until `shutdown` resolves; `ready` receives the path of
+/// endpoints.json once every listener is up (used by `skybridge demo`).
+pub async fn serve_until(
+    args: UpArgs,
+    shutdown: impl Future<Output = ()> + Send,
+    ready: Option<tokio::sync::oneshot::Sender<PathBuf>>,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let world = match &args.world {
         Some(path) => LoadedWorld::read(path)?,
@@ -81,6 +91,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     ));
     let (stop, stopped) = watch::channel(false);
     let vaults = crate::vaults::start(&world, &applied, &rt, &urls, stopped.clone()).await?;
+    crate::world::vault_credentials::apply(&world, &applied, &rt.authority, &*rt.store).await?;
     let identity_port = args.identity_port.unwrap_or(if args.port == 0 {
         0
     } else {
@@ -139,7 +150,10 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
             .join(", "),
         endpoints_path.display()
     );
-    serve(listener, tls, app, shutdown_signal()).await;
+    if let Some(ready) = ready {
+        let _ = ready.send(endpoints_path.clone());
+    }
+    serve(listener, tls, app, shutdown).await;
     let _ = stop.send(true);
     println!("skybridge stopped");
     Ok(())

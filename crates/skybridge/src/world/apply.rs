@@ -93,6 +93,31 @@ fn check_references(w: &LoadedWorld) -> Result<()> {
         for s in &a.secrets {
             secret_value(w, s)?;
         }
+        for c in &a.certificates {
+            match (&c.file, &c.vault_certificate) {
+                (Some(_), None) => {}
+                (None, Some(r)) => {
+                    let known = r.get_ref().split_once('/').is_some_and(|(v, cert)| {
+                        world.vaults.iter().any(|vault| {
+                            vault.name.get_ref() == v
+                                && vault.certificates.iter().any(|x| x.name.get_ref() == cert)
+                        })
+                    });
+                    if !known {
+                        return Err(w.error(r.span(), format!(
+                            "no certificate '{}' declared in a [[vault]] of this world (write '<vault>/<certificate>')",
+                            r.get_ref()
+                        )));
+                    }
+                }
+                _ => {
+                    return Err(w.error(
+                        c.name.span(),
+                        "give exactly one of 'file' and 'vault_certificate'",
+                    ));
+                }
+            }
+        }
         apps.push((key, a));
     }
     let find_app = |r: &Spanned<String>, tenant: &str| -> Result<&Application> {
@@ -275,11 +300,13 @@ pub async fn apply(w: &LoadedWorld, services: &Services<'_>) -> Result<AppliedWo
                 .map_err(directory(s.name.span()))?;
         }
         for c in &a.certificates {
-            let der = read_certificate(w, &c.file)?;
+            // Vault certificates are registered once the vault exists (vault_credentials).
+            let Some(file) = &c.file else { continue };
+            let der = read_certificate(w, file)?;
             authority
                 .ensure_certificate_credential(app.app_id, c.name.get_ref(), &der)
                 .await
-                .map_err(directory(c.file.span()))?;
+                .map_err(directory(file.span()))?;
         }
         out.applications
             .insert(format!("{}/{}", tenant.name, app.name), app);

@@ -8,6 +8,7 @@ mod identity;
 mod schema;
 pub mod vault;
 pub mod vault_apply;
+pub mod vault_credentials;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};

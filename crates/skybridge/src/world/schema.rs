@@ -143,7 +143,10 @@ pub struct Certificate {
     /// Name (display name) of the credential.
     pub name: Spanned<String>,
     /// PEM or DER (`.cer`) file, relative to the world file.
-    pub file: Spanned<String>,
+    pub file: Option<Spanned<String>>,
+    /// Or: a certificate of a vault of this world, `<vault>/<certificate>`: its public part,
+    /// read after the vault is seeded (the seed chain's design — the key stays in the vault).
+    pub vault_certificate: Option<Spanned<String>>,
 }
 
 /// `[[service_principal]]`.
