@@ -226,3 +226,18 @@ async fn chain(endpoints_path: &std::path::Path, variant: Variant) -> anyhow::Re
         Err(e) => bail!("the chain failed: {e}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The seed chain through real HTTPS and the real identity listener, every variant.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_seed_chain_runs_in_every_variant() {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        for variant in [Variant::Vault, Variant::Federated, Variant::Refused] {
+            let args = DemoArgs { data_dir: None, variant, domain: "skybridge.localhost".into() };
+            run(args).await.unwrap_or_else(|e| panic!("{variant:?}: {e:#}"));
+        }
+    }
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Key Vault benchmark over HTTPS keep-alive (wrk, 2 threads, 32 connections): RSA-2048 sign
+# (RS256 over a digest), P-256 sign (ES256) and get-secret, each against `openssl speed` on the
+# same cores in the same run. Needs wrk, openssl, root (for the hosts file) or the names
+# resolving already. Usage: bench/vault.sh [seconds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs="${1:-10}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+cargo build --release --locked -p skybridge >/dev/null
+bin="$CARGO_TARGET_DIR/release/skybridge"
+work="$(mktemp -d)"
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+cat > "$work/world.toml" <<'TOML'
+version = 1
+[[tenant]]
+name = "home"
+[[application]]
+tenant = "home"
+name = "bench"
+  [[application.secret]]
+  name = "bench"
+  value = "bench-secret-0123456789"
+[[vault]]
+name = "bench-kv"
+tenant = "home"
+  [[vault.role_assignment]]
+  principal = "home/bench"
+  role = "Key Vault Administrator"
+  [[vault.key]]
+  name = "rsa"
+  kty = "RSA"
+  [[vault.key]]
+  name = "ec"
+  kty = "EC"
+  [[vault.secret]]
+  name = "s"
+  value = "a secret value"
+TOML
+"$bin" hosts --world "$work/world.toml" | while read -r _ host; do
+  getent hosts "$host" >/dev/null || { [ "$(id -u)" = 0 ] && "$bin" hosts --write --world "$work/world.toml" >/dev/null; }
+done
+SKYBRIDGE_LOG=warn "$bin" up --data-dir "$work/data" --world "$work/world.toml" --port 0 >"$work/up.out" 2>"$work/up.err" &
+pid=$!
+for _ in $(seq 1 400); do grep -q ready "$work/up.out" 2>/dev/null && break; sleep 0.025; done
+read -r token_url client vault resource < <(python3 -c "
+import json; e=json.load(open('$work/data/endpoints.json'))
+print(e['tenants']['home']['token_endpoint'], e['applications']['home/bench']['client_id'], e['vaults']['bench-kv']['uri'], e['vaults']['bench-kv']['uri'].split('//')[1].split('.',1)[1])")
+token=$(curl -sf --cacert "$work/data/ca.pem" "$token_url" -d "grant_type=client_credentials&client_id=$client&client_secret=bench-secret-0123456789&scope=https%3A%2F%2F$resource%2F.default" | python3 -c "import json,sys; print(json.load(sys.stdin)['access_token'])")
+digest=$(printf 'x' | openssl dgst -sha256 -binary | openssl base64 -A | tr '+/' '-_' | tr -d '=')
+run() { # name url method body
+  cat > "$work/s.lua" <<LUA
+wrk.method = "$3"
+wrk.headers["Authorization"] = "Bearer $token"
+wrk.headers["Content-Type"] = "application/json"
+${4:+wrk.body = '$4'}
+LUA
+  curl -sf --cacert "$work/data/ca.pem" -X "$3" -H "Authorization: Bearer $token" -H "Content-Type: application/json" ${4:+-d "$4"} "$2" >/dev/null
+  wrk -t2 -c32 -d"${secs}s" -s "$work/s.lua" "$2" | awk -v n="$1" '/Requests\/sec/ {print n, $2} /Non-2xx/ {print n "-errors", $NF}'
+}
+{
+  run rsa_sign "$vault/keys/rsa/sign?api-version=7.5" POST "{\"alg\":\"RS256\",\"value\":\"$digest\"}"
+  run ec_sign "$vault/keys/ec/sign?api-version=7.5" POST "{\"alg\":\"ES256\",\"value\":\"$digest\"}"
+  run get_secret "$vault/secrets/s?api-version=7.5" GET ""
+  openssl speed -seconds "$secs" -multi "$(nproc)" rsa2048 2>/dev/null | awk '/^rsa 2048/ {print "openssl_rsa2048_sign", $6}'
+  openssl speed -seconds "$secs" -multi "$(nproc)" ecdsap256 2>/dev/null | awk '/256 bits ecdsa/ {print "openssl_p256_sign", $7}'
+} > "$work/results"
+cat "$work/results"
+python3 - "$work/results" <<'PY'
+import sys
+r = dict(l.split()[0:2] for l in open(sys.argv[1]) if len(l.split()) >= 2)
+f = {k: float(v) for k, v in r.items()}
+print("| metric | value | target |\n|---|---|---|")
+print(f"| RSA-2048 sign ops/s | {f['rsa_sign']:.0f} (ratio {f['rsa_sign']/f['openssl_rsa2048_sign']:.2f} of openssl {f['openssl_rsa2048_sign']:.0f}) | >= 0.85 |")
+print(f"| P-256 sign ops/s | {f['ec_sign']:.0f} (ratio {f['ec_sign']/f['openssl_p256_sign']:.2f} of openssl {f['openssl_p256_sign']:.0f}) | >= 0.6 |")
+print(f"| get-secret req/s | {f['get_secret']:.0f} | >= 20,000 |")
+PY
