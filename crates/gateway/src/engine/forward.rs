@@ -1,0 +1,321 @@
+//! forward-request and send-request.
+//!
+//! Headers are controlled exactly: hop-by-hop headers (and any named in `Connection`) are
+//! removed, the client sets `Host` from the backend URL, and the caller's address is appended
+//! to `X-Forwarded-For`. Redirects are followed only when asked (at most 10).
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::HeaderMap;
+use http::header::{self, HeaderValue};
+
+use super::errors::PolicyError;
+use super::state::{Exec, ResponseState};
+use super::transform::{apply_header, basic_header, eval_header, response_value};
+use super::{ClientError, InboundResponse, OutboundRequest};
+use crate::expr::Value;
+use crate::policy::ast::{ForwardRequest, Meta, SendRequest};
+
+/// Headers that describe one connection and must not be forwarded (RFC 9110 §7.6.1).
+const HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+const MAX_REDIRECTS: usize = 10;
+
+/// Removes hop-by-hop headers, including those listed in `Connection`.
+pub fn strip_hop_by_hop(h: &mut HeaderMap) {
+    let listed: Vec<String> = h
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|s| s.trim().to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect();
+    for name in HOP_BY_HOP
+        .iter()
+        .copied()
+        .chain(listed.iter().map(String::as_str))
+    {
+        h.remove(name);
+    }
+}
+
+fn client_failure(source: &str, e: &ClientError) -> PolicyError {
+    match e {
+        ClientError::Timeout => PolicyError::new(
+            source,
+            "Timeout",
+            format!("Request to the backend service timed out ({e})"),
+        ),
+        ClientError::Connection(m) => PolicyError::new(
+            source,
+            "BackendConnectionFailure",
+            format!("Error occurred while calling the backend service: {m}"),
+        ),
+    }
+}
+
+/// Resolves a `Location` against the URL it came from.
+fn resolve_location(base: &str, location: &str) -> Option<String> {
+    if location.starts_with("http://") || location.starts_with("https://") {
+        return Some(location.to_owned());
+    }
+    let (scheme, rest) = base.split_once("://")?;
+    let authority = rest.split(['/', '?']).next()?;
+    if let Some(path) = location.strip_prefix("//") {
+        return Some(format!("{scheme}://{path}"));
+    }
+    if location.starts_with('/') {
+        return Some(format!("{scheme}://{authority}{location}"));
+    }
+    let path = rest
+        .get(authority.len()..)
+        .unwrap_or("")
+        .split('?')
+        .next()
+        .unwrap_or("");
+    let dir = path.rfind('/').map_or("/", |i| &path[..=i]);
+    Some(format!("{scheme}://{authority}{dir}{location}"))
+}
+
+async fn send(
+    x: &Exec<'_>,
+    mut req: OutboundRequest,
+    timeout: Duration,
+    follow: bool,
+) -> Result<InboundResponse, ClientError> {
+    let mut redirects = 0;
+    loop {
+        let resp = x.services.client.send(req.clone(), timeout).await?;
+        let redirect = matches!(resp.status, 301 | 302 | 303 | 307 | 308);
+        if !(follow && redirect) || redirects >= MAX_REDIRECTS {
+            return Ok(resp);
+        }
+        let Some(next) = resp
+            .headers
+            .get(header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .and_then(|l| resolve_location(&req.url, l))
+        else {
+            return Ok(resp);
+        };
+        redirects += 1;
+        // 303, and 301/302 after a POST, continue as a body-less GET (what browsers and .NET do).
+        if resp.status == 303
+            || (matches!(resp.status, 301 | 302) && req.method == http::Method::POST)
+        {
+            req.method = http::Method::GET;
+            req.body = Bytes::new();
+            req.headers.remove(header::CONTENT_TYPE);
+        }
+        req.url = next;
+    }
+}
+
+/// `forward-request`.
+pub async fn forward_request(
+    x: &mut Exec<'_>,
+    f: &ForwardRequest,
+    meta: &Meta,
+) -> Result<(), PolicyError> {
+    let source = meta.name;
+    let timeout = x.int(&f.timeout, source)?.max(0);
+    let timeout_ms = if f.timeout_in_ms {
+        timeout
+    } else {
+        timeout.saturating_mul(1000)
+    };
+    if x.request.backend.is_none() {
+        return Err(PolicyError::new(
+            source,
+            "BackendConnectionFailure",
+            "The API has no backend service URL and none was set.",
+        ));
+    }
+    let method = http::Method::from_bytes(x.request.method.as_bytes()).map_err(|_| {
+        PolicyError::new(
+            source,
+            "InvalidMethod",
+            format!("'{}' is not an HTTP method", x.request.method),
+        )
+    })?;
+    let mut headers = x.request.headers.clone();
+    strip_hop_by_hop(&mut headers);
+    headers.remove(header::HOST);
+    headers.remove(header::CONTENT_LENGTH);
+    let client = x.request.client_ip.to_string();
+    let xff = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+        Some(prev) if !prev.trim().is_empty() => format!("{prev}, {client}"),
+        _ => client,
+    };
+    if let Ok(v) = HeaderValue::from_str(&xff) {
+        headers.insert("x-forwarded-for", v);
+    }
+    let req = OutboundRequest {
+        method,
+        url: x.request.url().to_url_string(),
+        headers,
+        body: x.request.body.clone(),
+    };
+    let timeout = Duration::from_millis(u64::try_from(timeout_ms.max(1)).unwrap_or(u64::MAX));
+    let resp = send(x, req, timeout, f.follow_redirects)
+        .await
+        .map_err(|e| client_failure(source, &e))?;
+    let mut headers = resp.headers;
+    strip_hop_by_hop(&mut headers);
+    x.response = ResponseState {
+        status: resp.status,
+        reason: None,
+        headers,
+        body: resp.body,
+    };
+    if f.fail_on_error_status && (400..=599).contains(&resp.status) {
+        let mut e = PolicyError::new(
+            source,
+            "BackendError",
+            format!("The backend responded with status code {}.", resp.status),
+        );
+        e.keep_response = true;
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// `send-request`: stores an `IResponse` (or null with `ignore-error`).
+pub async fn send_request(
+    x: &mut Exec<'_>,
+    s: &SendRequest,
+    meta: &Meta,
+) -> Result<(), PolicyError> {
+    let source = meta.name;
+    let (mut method, mut url, mut headers, mut body) = if s.copy {
+        (
+            x.request.method.clone(),
+            x.request.url().to_url_string(),
+            x.request.headers.clone(),
+            x.request.body.clone(),
+        )
+    } else {
+        (
+            "GET".to_owned(),
+            String::new(),
+            HeaderMap::new(),
+            Bytes::new(),
+        )
+    };
+    if let Some(u) = &s.url {
+        url = x.string(u, source)?.trim().to_owned();
+    }
+    if let Some(m) = &s.method {
+        method = x.string(m, source)?.trim().to_ascii_uppercase();
+    }
+    for h in &s.headers {
+        let op = eval_header(x, h, source)?;
+        apply_header(&mut headers, &op, source)?;
+    }
+    if let Some(b) = &s.body {
+        body = Bytes::from(x.string(b, source)?.into_bytes());
+    }
+    if let Some((user, password)) = &s.basic {
+        let (u, p) = (x.string(user, source)?, x.string(password, source)?);
+        if let Ok(v) = HeaderValue::from_str(&basic_header(&u, &p)) {
+            headers.insert(header::AUTHORIZATION, v);
+        }
+    }
+    let outcome = async {
+        if let Some(mi) = &s.managed_identity {
+            let resource = x.string(&mi.resource, source)?;
+            let token = x
+                .services
+                .identity
+                .get(&resource, mi.client_id.as_deref())
+                .await
+                .map_err(|e| PolicyError::new(source, "TokenAcquisitionFailed", e.0))?;
+            if let Ok(v) = HeaderValue::from_str(&format!("Bearer {token}")) {
+                headers.insert(header::AUTHORIZATION, v);
+            }
+        }
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(PolicyError::new(
+                source,
+                "InvalidUrl",
+                format!("'{url}' is not an absolute http(s) URL"),
+            ));
+        }
+        let method = http::Method::from_bytes(method.as_bytes()).map_err(|_| {
+            PolicyError::new(
+                source,
+                "InvalidMethod",
+                format!("'{method}' is not an HTTP method"),
+            )
+        })?;
+        strip_hop_by_hop(&mut headers);
+        headers.remove(header::HOST);
+        headers.remove(header::CONTENT_LENGTH);
+        let req = OutboundRequest {
+            method,
+            url: url.clone(),
+            headers,
+            body,
+        };
+        let timeout = Duration::from_secs(u64::try_from(s.timeout_secs.max(1)).unwrap_or(60));
+        send(x, req, timeout, false)
+            .await
+            .map_err(|e| client_failure(source, &e))
+    }
+    .await;
+    match outcome {
+        Ok(resp) => {
+            let value = response_value(resp.status, &resp.headers, resp.body);
+            x.vars.insert(s.response_var.clone(), value);
+            Ok(())
+        }
+        Err(_) if s.ignore_error => {
+            x.vars.insert(s.response_var.clone(), Value::Null);
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_headers_go() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "connection",
+            HeaderValue::from_static("keep-alive, X-Secret"),
+        );
+        h.insert("x-secret", HeaderValue::from_static("1"));
+        h.insert("keep-alive", HeaderValue::from_static("timeout=5"));
+        h.insert("x-kept", HeaderValue::from_static("1"));
+        strip_hop_by_hop(&mut h);
+        assert_eq!(h.len(), 1);
+        assert!(h.contains_key("x-kept"));
+    }
+
+    #[test]
+    fn locations_resolve() {
+        let base = "http://h:8080/a/b?q=1";
+        assert_eq!(resolve_location(base, "/c").unwrap(), "http://h:8080/c");
+        assert_eq!(resolve_location(base, "c").unwrap(), "http://h:8080/a/c");
+        assert_eq!(
+            resolve_location(base, "https://x/y").unwrap(),
+            "https://x/y"
+        );
+        assert_eq!(resolve_location(base, "//o/p").unwrap(), "http://o/p");
+    }
+}

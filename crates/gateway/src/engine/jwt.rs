@@ -1,0 +1,410 @@
+//! `validate-jwt` and `validate-azure-ad-token` at runtime.
+//!
+//! Verification goes through `skybridge-jose` (RFC 8725 strict: the key decides the
+//! algorithm; `none` never passes; public keys never verify HMAC). Inline base64 symmetric
+//! keys, which APIM supports, verify only `HS256/384/512`, with a constant-time comparison.
+//! Checks run in .NET's order — signature, lifetime, issuer, audience, claims — and each
+//! failure carries APIM's documented `LastError.Reason`.
+
+use std::sync::Arc;
+
+use aws_lc_rs::hmac;
+use serde_json::{Map, Value as Json};
+use skybridge_jose::claims::{audiences, numeric_date};
+use skybridge_jose::{UnverifiedJws, decode_unverified};
+
+use super::errors::PolicyError;
+use super::state::Exec;
+use crate::expr::{JwtValue, Value};
+use crate::policy::ast::{ClaimRule, KeyMaterial, TokenSource, ValidateJwt};
+
+struct Failure {
+    reason: &'static str,
+    message: String,
+}
+
+fn fail(reason: &'static str, message: impl Into<String>) -> Failure {
+    Failure {
+        reason,
+        message: message.into(),
+    }
+}
+
+/// Runs the policy; on success stores the token in `output-token-variable-name`.
+pub async fn validate(x: &mut Exec<'_>, v: &ValidateJwt, source: &str) -> Result<(), PolicyError> {
+    let code = x.int(&v.failed_code, source)?;
+    let code = u16::try_from(code)
+        .ok()
+        .filter(|c| (100..=599).contains(c))
+        .unwrap_or(401);
+    let custom = match &v.failed_message {
+        Some(m) => Some(x.string(m, source)?),
+        None => None,
+    };
+    match check(x, v, source).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(f)) => {
+            let wire = custom.unwrap_or_else(|| {
+                if f.reason == "TokenNotPresent" {
+                    "JWT not present."
+                } else {
+                    "Invalid JWT."
+                }
+                .to_owned()
+            });
+            tracing::debug!(source, reason = f.reason, "token validation failed");
+            Err(PolicyError::new(source, f.reason, f.message).respond(code, wire))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn token(x: &mut Exec<'_>, v: &ValidateJwt, source: &str) -> Result<Option<String>, PolicyError> {
+    let scheme = match &v.require_scheme {
+        Some(s) => Some(x.string(s, source)?),
+        None => None,
+    };
+    Ok(match &v.source {
+        TokenSource::Header(name) => {
+            let name = x.string(name, source)?;
+            let Some(value) = x
+                .request
+                .headers
+                .get(name.as_str())
+                .and_then(|h| h.to_str().ok())
+            else {
+                return Ok(None);
+            };
+            let value = value.trim();
+            if !name.eq_ignore_ascii_case("authorization") {
+                // APIM ignores require-scheme for custom headers.
+                return Ok(Some(value.to_owned()).filter(|t| !t.is_empty()));
+            }
+            match (value.split_once(char::is_whitespace), scheme) {
+                (Some((s, t)), Some(want)) if s.eq_ignore_ascii_case(&want) => {
+                    Some(t.trim().to_owned())
+                }
+                (_, Some(_)) => None,
+                (Some((_, t)), None) => Some(t.trim().to_owned()),
+                (None, None) => Some(value.to_owned()),
+            }
+        }
+        TokenSource::Query(name) => {
+            let name = x.string(name, source)?;
+            x.request
+                .query
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+        }
+        TokenSource::Value(p) => Some(x.string(p, source)?),
+    }
+    .filter(|t| !t.is_empty()))
+}
+
+fn verify_hmac(jws: &UnverifiedJws, key: &[u8]) -> bool {
+    let alg = match jws.header.alg.as_str() {
+        "HS256" => hmac::HMAC_SHA256,
+        "HS384" => hmac::HMAC_SHA384,
+        "HS512" => hmac::HMAC_SHA512,
+        _ => return false,
+    };
+    hmac::verify(
+        &hmac::Key::new(alg, key),
+        jws.signing_input(),
+        jws.signature(),
+    )
+    .is_ok()
+}
+
+/// Issuer match, with Entra's `{tenantid}` placeholder bound to the `tid` claim.
+fn issuer_matches(expected: &str, iss: &str, claims: &Map<String, Json>) -> bool {
+    if expected == iss {
+        return true;
+    }
+    match (
+        expected.contains("{tenantid}"),
+        claims.get("tid").and_then(Json::as_str),
+    ) {
+        (true, Some(tid)) => expected.replace("{tenantid}", tid) == iss,
+        _ => false,
+    }
+}
+
+fn claim_values(value: &Json, separator: Option<&str>) -> Vec<String> {
+    let scalar = |v: &Json| match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let raw: Vec<String> = match value {
+        Json::Array(items) => items.iter().map(scalar).collect(),
+        other => vec![scalar(other)],
+    };
+    match separator {
+        Some(sep) => raw
+            .iter()
+            .flat_map(|s| {
+                s.split(sep)
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned)
+            })
+            .collect(),
+        None => raw,
+    }
+}
+
+fn check_claims(
+    x: &mut Exec<'_>,
+    rules: &[ClaimRule],
+    claims: &Map<String, Json>,
+    source: &str,
+) -> Result<Result<(), Failure>, PolicyError> {
+    let missing: Vec<&str> = rules
+        .iter()
+        .filter(|r| !claims.contains_key(&r.name))
+        .map(|r| r.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Ok(Err(fail(
+            "TokenClaimNotFound",
+            format!(
+                "JWT token is missing the following claims: {}. Access denied.",
+                missing.join(", ")
+            ),
+        )));
+    }
+    for rule in rules {
+        if rule.values.is_empty() {
+            continue;
+        }
+        let mut wanted = Vec::with_capacity(rule.values.len());
+        for p in &rule.values {
+            wanted.push(x.string(p, source)?);
+        }
+        let have = claim_values(
+            claims.get(&rule.name).unwrap_or(&Json::Null),
+            rule.separator.as_deref(),
+        );
+        let ok = if rule.match_all {
+            wanted.iter().all(|w| have.contains(w))
+        } else {
+            wanted.iter().any(|w| have.contains(w))
+        };
+        if !ok {
+            return Ok(Err(fail(
+                "TokenClaimValueNotAllowed",
+                format!(
+                    "Claim {} value of {} is not allowed. Access denied.",
+                    rule.name,
+                    have.join(",")
+                ),
+            )));
+        }
+    }
+    Ok(Ok(()))
+}
+
+async fn check(
+    x: &mut Exec<'_>,
+    v: &ValidateJwt,
+    source: &str,
+) -> Result<Result<(), Failure>, PolicyError> {
+    let Some(raw) = token(x, v, source)? else {
+        return Ok(Err(fail("TokenNotPresent", "JWT not present.")));
+    };
+    let jws = match decode_unverified(&raw) {
+        Ok(j) => j,
+        Err(e) => {
+            return Ok(Err(fail(
+                "JwtInvalid",
+                format!("JWT is not well formed: {e}"),
+            )));
+        }
+    };
+    let kid = jws.header.kid.clone();
+    let kid_matches = |id: &Option<String>| match (id, &kid) {
+        (Some(id), Some(kid)) => id == kid,
+        _ => true,
+    };
+
+    // Candidate keys: inline keys, then the OpenID configurations' keys.
+    let mut verified = false;
+    let mut any_key = false;
+    for key in v.keys.iter().filter(|k| kid_matches(&k.id)) {
+        any_key = true;
+        verified = match &key.material {
+            KeyMaterial::Symmetric(secret) => verify_hmac(&jws, secret),
+            KeyMaterial::Public(vk) => jws.verify_with(vk).is_ok(),
+        };
+        if verified {
+            break;
+        }
+    }
+    let mut openid_issuers = Vec::new();
+    let mut fetch_error = None;
+    for url in &v.openid_urls {
+        match x.services.keys.get(url, kid.as_deref()).await {
+            Ok(config) => {
+                openid_issuers.push(config.issuer.clone());
+                if verified {
+                    continue;
+                }
+                for (_, vk) in config.keys.iter().filter(|(id, _)| kid_matches(id)) {
+                    any_key = true;
+                    if jws.verify_with(vk).is_ok() {
+                        verified = true;
+                        break;
+                    }
+                }
+            }
+            Err(e) => fetch_error = Some(e),
+        }
+    }
+    if !verified {
+        if !any_key {
+            let detail = fetch_error.map_or(String::new(), |e| format!(" ({e})"));
+            return Ok(Err(fail(
+                "TokenSignatureKeyNotFound",
+                format!(
+                    "Signature validation failed. Unable to match key {}{detail}. Access denied.",
+                    kid.as_deref().unwrap_or("(no kid)")
+                ),
+            )));
+        }
+        return Ok(Err(fail(
+            "TokenSignatureInvalid",
+            "Signature validation failed. Access denied.",
+        )));
+    }
+
+    // Lifetime.
+    let now = x.services.clock.now_ms().div_euclid(1000);
+    let skew = x.int(&v.clock_skew, source)?.max(0);
+    let require_exp = x.boolean(&v.require_exp, source)?;
+    let claims = &jws.claims;
+    match numeric_date(claims, "exp") {
+        Ok(Some(exp)) if now > exp.saturating_add(skew) => {
+            return Ok(Err(fail(
+                "TokenExpired",
+                format!(
+                    "Lifetime validation failed. The token expired at {exp} (now {now}). Access denied."
+                ),
+            )));
+        }
+        Ok(None) if require_exp => {
+            return Ok(Err(fail(
+                "JwtInvalid",
+                "Lifetime validation failed. The token is missing an expiration time.",
+            )));
+        }
+        Err(e) => return Ok(Err(fail("JwtInvalid", e.to_string()))),
+        _ => {}
+    }
+    match numeric_date(claims, "nbf") {
+        Ok(Some(nbf)) if now.saturating_add(skew) < nbf => {
+            return Ok(Err(fail(
+                "JwtInvalid",
+                format!(
+                    "Lifetime validation failed. The token is not valid before {nbf} (now {now})."
+                ),
+            )));
+        }
+        Err(e) => return Ok(Err(fail("JwtInvalid", e.to_string()))),
+        _ => {}
+    }
+
+    // Issuer: configured issuers, else the OpenID configurations' issuers.
+    let mut issuers = Vec::with_capacity(v.issuers.len());
+    for p in &v.issuers {
+        issuers.push(x.string(p, source)?);
+    }
+    if issuers.is_empty() {
+        issuers = openid_issuers;
+    }
+    if !issuers.is_empty() {
+        let iss = claims.get("iss").and_then(Json::as_str).unwrap_or("");
+        if !issuers.iter().any(|e| issuer_matches(e, iss, claims)) {
+            return Ok(Err(fail(
+                "TokenIssuerNotAllowed",
+                format!("Issuer validation failed. Issuer: '{iss}'. Access denied."),
+            )));
+        }
+    }
+
+    // Audience: any configured audience passes.
+    let mut wanted = Vec::with_capacity(v.audiences.len());
+    for p in &v.audiences {
+        wanted.push(x.string(p, source)?);
+    }
+    if !wanted.is_empty() {
+        let auds = audiences(claims).unwrap_or_default();
+        if !auds.iter().any(|a| wanted.contains(a)) {
+            return Ok(Err(fail(
+                "TokenAudienceNotAllowed",
+                format!(
+                    "Audience validation failed. Audiences: '{}'. Access denied.",
+                    auds.join(", ")
+                ),
+            )));
+        }
+    }
+
+    // validate-azure-ad-token: the calling application (v1 `appid`, v2 `azp`).
+    if !v.client_app_ids.is_empty() {
+        let mut allowed = Vec::new();
+        for p in &v.client_app_ids {
+            allowed.push(x.string(p, source)?);
+        }
+        let app = claims
+            .get("appid")
+            .or_else(|| claims.get("azp"))
+            .and_then(Json::as_str)
+            .unwrap_or("");
+        if !allowed.iter().any(|a| a == app) {
+            return Ok(Err(fail(
+                "TokenClaimValueNotAllowed",
+                format!("Claim appid value of {app} is not allowed. Access denied."),
+            )));
+        }
+    }
+
+    if let Err(f) = check_claims(x, &v.claims, claims, source)? {
+        return Ok(Err(f));
+    }
+    if let Some(var) = &v.output_var {
+        let jwt = JwtValue::new(
+            &jws.header.alg,
+            jws.header.typ.as_deref(),
+            jws.claims.clone(),
+        );
+        x.vars.insert(var.clone(), Value::Jwt(Arc::new(jwt)));
+    }
+    Ok(Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn issuer_templates_and_claim_values() {
+        let claims = json!({"tid": "t1"}).as_object().cloned().unwrap();
+        assert!(issuer_matches(
+            "https://login/{tenantid}/v2.0",
+            "https://login/t1/v2.0",
+            &claims
+        ));
+        assert!(!issuer_matches(
+            "https://login/{tenantid}/v2.0",
+            "https://login/t2/v2.0",
+            &claims
+        ));
+        assert_eq!(claim_values(&json!("a b  c"), Some(" ")), ["a", "b", "c"]);
+        assert_eq!(
+            claim_values(&json!(["x", 1, true]), None),
+            ["x", "1", "true"]
+        );
+    }
+}

@@ -1,0 +1,246 @@
+//! The HTTP edge: an axum router for one gateway host. It matches the request to an API and
+//! operation, resolves the subscription, answers CORS preflights, runs the effective policy,
+//! and turns the outcome into a response. Every failure leaves as APIM's wire error.
+
+pub mod client;
+pub mod resolve;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::response::Response;
+use bytes::Bytes;
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue};
+
+use crate::engine::cors::{first_cors, is_preflight, preflight};
+use crate::engine::errors::{builtin, error_body};
+use crate::engine::run::{Outcome, run, run_builtin_error};
+use crate::engine::state::{RequestFacts, RequestState, ResponseState};
+use crate::engine::transform::parse_query;
+use crate::expr::UrlValue;
+use crate::gateway::Gateway;
+use crate::gateway::routing::{api_prefix, rest_path, segments};
+
+/// The router serving `<gateway>.azure-api.<domain>`. The caller's address is read from
+/// axum's `ConnectInfo<SocketAddr>` extension when the server provides it (else 127.0.0.1).
+pub fn router(gateway: Arc<Gateway>) -> Router {
+    Router::new().fallback(handle).with_state(gateway)
+}
+
+fn to_response(r: ResponseState) -> Response {
+    let mut response = Response::new(Body::from(r.body));
+    *response.status_mut() =
+        http::StatusCode::from_u16(r.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    let mut headers = r.headers;
+    // The body may have been replaced by policies; hyper computes the length again.
+    headers.remove(CONTENT_LENGTH);
+    *response.headers_mut() = headers;
+    if let Some(reason) = r
+        .reason
+        .and_then(|s| hyper::ext::ReasonPhrase::try_from(s).ok())
+    {
+        response.extensions_mut().insert(reason);
+    }
+    response
+}
+
+fn json_error(status: u16, message: &str) -> Response {
+    let mut r = ResponseState {
+        status,
+        body: Bytes::from(error_body(status, message)),
+        ..ResponseState::default()
+    };
+    r.headers
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    to_response(r)
+}
+
+fn original_url(parts: &http::request::Parts, query: &[(String, String)]) -> UrlValue {
+    let authority = parts
+        .uri
+        .authority()
+        .map(|a| a.as_str().to_owned())
+        .or_else(|| {
+            parts
+                .headers
+                .get(HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    // TLS is terminated by the binary in front of this router, so the public scheme is https
+    // unless the request says otherwise.
+    let scheme = parts
+        .uri
+        .scheme_str()
+        .or_else(|| {
+            parts
+                .headers
+                .get("x-forwarded-proto")
+                .and_then(|h| h.to_str().ok())
+        })
+        .unwrap_or("https")
+        .to_ascii_lowercase();
+    let default_port = if scheme == "http" { 80 } else { 443 };
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !p.contains(']') => (h.to_owned(), p.parse().unwrap_or(default_port)),
+        _ => (authority.clone(), default_port),
+    };
+    UrlValue {
+        scheme,
+        host,
+        port,
+        path: parts.uri.path().to_owned(),
+        query: query.to_vec(),
+    }
+}
+
+fn log(outcome: &Outcome, method: &str, path: &str, api: &str, operation: &str) {
+    let reason = outcome
+        .last_error
+        .as_ref()
+        .map(|e| e.reason.as_str())
+        .unwrap_or("");
+    tracing::info!(
+        target: "skybridge_gateway::request",
+        request_id = %outcome.request_id,
+        method,
+        path,
+        api,
+        operation,
+        status = outcome.response.status,
+        last_error = reason,
+        "gateway request"
+    );
+}
+
+async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
+    let compiled = gw.snapshot();
+    let services = gw.services();
+    let (parts, body) = req.into_parts();
+    let client_ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.0.ip());
+    let Ok(body) = to_bytes(body, compiled.max_body).await else {
+        return json_error(413, "Request entity is too large or could not be read.");
+    };
+    let path = parts.uri.path().to_owned();
+    let query = parse_query(parts.uri.query().unwrap_or(""));
+    let mut request = RequestState {
+        method: parts.method.as_str().to_owned(),
+        backend: None,
+        path: String::new(),
+        original: original_url(&parts, &query),
+        query,
+        headers: parts.headers.clone(),
+        body,
+        client_ip,
+    };
+    let segs = segments(&path);
+    let method = parts.method.as_str();
+
+    let Some(api) = compiled
+        .apis
+        .iter()
+        .find(|a| api_prefix(&a.segments, &segs))
+    else {
+        let outcome = run_builtin_error(
+            services,
+            &compiled.global,
+            &RequestFacts::default(),
+            request,
+            builtin::operation_not_found(),
+        )
+        .await;
+        log(&outcome, method, &path, "", "");
+        return to_response(outcome.response);
+    };
+    let rest = rest_path(&path, api.segments.len());
+    let rest_segs = segments(&rest);
+
+    // A CORS preflight is answered by the cors policy alone, unless the API defines OPTIONS.
+    if is_preflight(&parts.method, &parts.headers)
+        && resolve::find_operation(api, "OPTIONS", &rest_segs, &request.query).is_none()
+    {
+        let wanted = parts
+            .headers
+            .get("access-control-request-method")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("GET");
+        let program = resolve::find_operation(api, wanted, &rest_segs, &request.query)
+            .and_then(|(op, _)| op.programs.get(&None).cloned())
+            .unwrap_or_else(|| compiled.global.clone());
+        if let Some(c) = first_cors(&program.inbound) {
+            return to_response(preflight(c, &parts.headers));
+        }
+    }
+
+    let Some((op, params)) = resolve::find_operation(api, method, &rest_segs, &request.query)
+    else {
+        let facts = RequestFacts {
+            api: api.info.clone(),
+            ..RequestFacts::default()
+        };
+        let outcome = run_builtin_error(
+            services,
+            &compiled.global,
+            &facts,
+            request,
+            builtin::operation_not_found(),
+        )
+        .await;
+        log(&outcome, method, &path, &api.info.id, "");
+        return to_response(outcome.response);
+    };
+    let mut facts = RequestFacts {
+        api: api.info.clone(),
+        operation: op.info.clone(),
+        matched: params,
+        template_query: op.template.query.iter().map(|(q, _)| q.clone()).collect(),
+        ..RequestFacts::default()
+    };
+    request.backend = api.backend.clone();
+    request.path = rest;
+
+    let selection = match resolve::subscription(&compiled, api, &parts.headers, &request.query) {
+        Ok(s) => s,
+        Err(e) => {
+            let program = op
+                .programs
+                .get(&None)
+                .cloned()
+                .unwrap_or_else(|| compiled.global.clone());
+            let outcome = run_builtin_error(services, &program, &facts, request, e).await;
+            log(&outcome, method, &path, &api.info.id, &op.info.id);
+            return to_response(outcome.response);
+        }
+    };
+    facts.product = selection
+        .product
+        .as_ref()
+        .and_then(|p| compiled.products.get(p))
+        .map(|p| p.info.clone());
+    if let Some((sub, key)) = &selection.subscription {
+        let mut info = sub.info.clone();
+        info.key = key.clone();
+        facts.subscription = Some(Arc::new(info));
+        facts.user = sub.user.clone();
+    }
+    if compiled.strip_key {
+        request.headers.remove(&api.key_header);
+        request.query.retain(|(k, _)| *k != api.key_query);
+    }
+    let program = op
+        .programs
+        .get(&selection.product)
+        .or_else(|| op.programs.get(&None))
+        .cloned()
+        .unwrap_or_else(|| compiled.global.clone());
+    let outcome = run(services, &program, &facts, request).await;
+    log(&outcome, method, &path, &api.info.id, &op.info.id);
+    to_response(outcome.response)
+}
