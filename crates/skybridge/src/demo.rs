@@ -216,7 +216,29 @@ async fn chain(endpoints_path: &std::path::Path, variant: Variant) -> anyhow::Re
         Ok(result) => {
             print_steps(&result.steps, &mut n);
             println!("    partner token: {}", describe(&result.token.token));
-            println!("    gateway and backend steps arrive with the gateway in the seed world");
+            let gateway = field(&endpoints, &["gateways", "partner-apim", "uri"])?;
+            let call = Instant::now();
+            let response = http
+                .get(format!("{gateway}/orders"))
+                .bearer_auth(&result.token.token)
+                .send()
+                .await
+                .context("calling the gateway")?;
+            let status = response.status();
+            let body = response.text().await.unwrap_or_default();
+            n += 1;
+            println!(
+                "{n:>2}. {:<24} {:>8.1} ms  {status}  [{gateway}/orders]",
+                "gateway + backend",
+                call.elapsed().as_secs_f64() * 1000.0
+            );
+            println!(
+                "    backend answer: {}",
+                body.chars().take(400).collect::<String>()
+            );
+            if !status.is_success() {
+                bail!("the gateway refused the partner token: {status} {body}");
+            }
             println!(
                 "chain complete in {:.1} ms",
                 started.elapsed().as_secs_f64() * 1000.0
@@ -236,8 +258,14 @@ mod tests {
     async fn the_seed_chain_runs_in_every_variant() {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         for variant in [Variant::Vault, Variant::Federated, Variant::Refused] {
-            let args = DemoArgs { data_dir: None, variant, domain: "skybridge.localhost".into() };
-            run(args).await.unwrap_or_else(|e| panic!("{variant:?}: {e:#}"));
+            let args = DemoArgs {
+                data_dir: None,
+                variant,
+                domain: "skybridge.localhost".into(),
+            };
+            run(args)
+                .await
+                .unwrap_or_else(|e| panic!("{variant:?}: {e:#}"));
         }
     }
 }

@@ -25,10 +25,14 @@ pub struct Endpoints {
     pub tenants: BTreeMap<String, TenantEndpoint>,
     /// By `<tenant>/<application>`.
     pub applications: BTreeMap<String, ApplicationEndpoint>,
+    /// API Management gateways by name.
+    pub gateways: BTreeMap<String, crate::gateways::GatewayEndpoint>,
     /// By resource or user-assigned identity name.
     pub managed_identities: BTreeMap<String, crate::identities::ManagedIdentityEndpoint>,
     /// By vault name: `{"uri", "tenant", "tenant_id"}`.
     pub vaults: BTreeMap<String, crate::vaults::VaultEndpoint>,
+    /// By workflow name: `{"trigger_url", "triggers", "app", "kind", "management_url", "resource"}`.
+    pub workflows: BTreeMap<String, crate::workflows::WorkflowEndpoint>,
 }
 
 /// A tenant's entry.
@@ -97,7 +101,9 @@ impl Endpoints {
                 })
                 .collect(),
             managed_identities: BTreeMap::new(),
+            gateways: BTreeMap::new(),
             vaults: BTreeMap::new(),
+            workflows: BTreeMap::new(),
         }
     }
 

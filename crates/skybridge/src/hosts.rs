@@ -60,7 +60,8 @@ pub fn run(args: HostsArgs) -> anyhow::Result<()> {
         .iter()
         .map(|v| v.name.get_ref().clone())
         .collect();
-    let hosts = urls.hosts(&vaults);
+    let mut hosts = urls.hosts(&vaults);
+    hosts.extend(crate::workflows::hosts(&world, &urls));
     if !args.write {
         for host in &hosts {
             println!("{} {host}", args.address);

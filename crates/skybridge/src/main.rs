@@ -2,14 +2,19 @@
 
 mod demo;
 mod endpoints;
+mod expr_cmd;
+mod gateways;
 mod hosts;
 mod identities;
 mod oidc;
+mod runs_cmd;
 mod runtime;
+mod sample_api;
 mod server;
 mod tls;
 mod up;
 mod vaults;
+mod workflows;
 mod world;
 
 use std::path::PathBuf;
@@ -36,6 +41,11 @@ enum Command {
     /// Administer the authority.
     #[command(subcommand)]
     Authority(AuthorityCommand),
+    /// Evaluate a Logic Apps expression (without the leading @) and print it as JSON.
+    Expr(expr_cmd::ExprArgs),
+    /// Workflow run history, and manual runs.
+    #[command(subcommand)]
+    Runs(runs_cmd::RunsCommand),
 }
 
 #[derive(Subcommand)]
@@ -87,6 +97,8 @@ fn main() -> std::process::ExitCode {
             Command::Demo(args) => demo::run(args).await,
             Command::Hosts(args) => hosts::run(args),
             Command::Authority(AuthorityCommand::RotateKeys(args)) => rotate_keys(args).await,
+            Command::Expr(args) => expr_cmd::run(args),
+            Command::Runs(command) => runs_cmd::run(command).await,
         }
     });
     match result {

@@ -30,7 +30,8 @@ impl Urls {
         }
     }
 
-    fn origin(&self, host: &str) -> String {
+    /// `https://<host>[:port]`.
+    pub fn origin(&self, host: &str) -> String {
         if self.port == 443 {
             format!("https://{host}")
         } else {
@@ -41,6 +42,11 @@ impl Urls {
     /// `login.<domain>`: the authority (v2 issuers, every endpoint).
     pub fn login_host(&self) -> String {
         format!("login.{}", self.domain)
+    }
+
+    /// `<gateway>.azure-api.<domain>`: an API Management gateway.
+    pub fn gateway_host(&self, gateway: &str) -> String {
+        format!("{}.azure-api.{}", gateway.to_ascii_lowercase(), self.domain)
     }
 
     /// `sts.<domain>`: plays `sts.windows.net` in v1 issuers.

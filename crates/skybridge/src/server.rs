@@ -99,10 +99,15 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let acceptor = acceptor.clone();
-        let service = TowerToHyperService::new(
-            app.clone()
-                .map_request(|r: Request<hyper::body::Incoming>| r.map(Body::new)),
-        );
+        // The peer address reaches handlers as axum's ConnectInfo (the gateway's ip-filter,
+        // `context.Request.IpAddress` and X-Forwarded-For need it).
+        let service = TowerToHyperService::new(app.clone().map_request(
+            move |r: Request<hyper::body::Incoming>| {
+                let mut r = r.map(Body::new);
+                r.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                r
+            },
+        ));
         let builder = builder.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {

@@ -90,8 +90,10 @@ pub async fn serve_until(
         Arc::new(SystemClock),
     ));
     let (stop, stopped) = watch::channel(false);
+    let stopped_gateways = stopped.clone();
     let vaults = crate::vaults::start(&world, &applied, &rt, &urls, stopped.clone()).await?;
     crate::world::vault_credentials::apply(&world, &applied, &rt.authority, &*rt.store).await?;
+    let workflows = crate::workflows::start(&world, &rt, &urls, stopped.clone()).await?;
     let identity_port = args.identity_port.unwrap_or(if args.port == 0 {
         0
     } else {
@@ -103,7 +105,7 @@ pub async fn serve_until(
         .map(|t| (t.id, t.name.clone()))
         .collect();
     let managed_identities = crate::identities::start(
-        identity_service,
+        identity_service.clone(),
         &world,
         args.listen,
         identity_port,
@@ -114,8 +116,29 @@ pub async fn serve_until(
 
     let now = now_unix();
     let (ca, ca_path) = crate::tls::load_or_create_ca(&rt.data_dir, &rt.root_key, now)?;
-    let hosts = urls.hosts(&vaults.names);
+    let mut hosts = urls.hosts(&vaults.names);
+    hosts.extend(workflows.hosts.iter().cloned());
+    hosts.extend(
+        world
+            .world
+            .gateways
+            .iter()
+            .map(|g| urls.gateway_host(&g.name)),
+    );
     let tls = Arc::new(crate::tls::server_config(&ca, &hosts, now)?);
+    let gateways = crate::gateways::start(
+        &world,
+        &applied,
+        &rt.authority.config().authority_url,
+        &urls.domain,
+        |host| urls.origin(host),
+        local,
+        &hosts,
+        ca.cert_der(),
+        identity_service,
+        stopped_gateways,
+    )
+    .await?;
 
     let authority_router = skybridge_authority::http::router(rt.authority.clone());
     let mut routes = HashMap::from([
@@ -123,6 +146,8 @@ pub async fn serve_until(
         (urls.sts_host(), authority_router),
     ]);
     routes.extend(vaults.routes);
+    routes.extend(workflows.routes);
+    routes.extend(gateways.routes);
     let app = HostRoutes::new(routes).into_router();
 
     let endpoints_path = rt.data_dir.join("endpoints.json");
@@ -136,6 +161,8 @@ pub async fn serve_until(
     );
     endpoints.managed_identities = managed_identities;
     endpoints.vaults = vaults.endpoints;
+    endpoints.gateways = gateways.endpoints;
+    endpoints.workflows = workflows.endpoints;
     endpoints.write(&endpoints_path)?;
 
     println!(

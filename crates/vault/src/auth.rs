@@ -3,16 +3,18 @@
 //! `WWW-Authenticate: Bearer authorization="<authority>/<tenant>", resource="<resource>"`, and
 //! tokens are verified properly — signature against the vault tenant's published keys,
 //! `exp`/`nbf`, the tenant's v1 or v2 issuer, and one of Key Vault's audiences. The caller is
-//! the token's `oid`.
+//! the token's `oid`. A token that verified is remembered until its `exp` ([`TokenCache`]), so
+//! a client reusing its token pays for the signature once.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::Value;
-use skybridge_jose::claims::{ClaimError, Validation, validate};
+use skybridge_jose::claims::{ClaimError, Validation, numeric_date, validate};
 use skybridge_jose::{JwkSet, decode_unverified};
 use uuid::Uuid;
 
+use crate::cache::tokens::{TokenCache, Verified};
 use crate::error::VaultError;
 
 /// Azure Key Vault's application id, an accepted audience.
@@ -57,6 +59,7 @@ pub struct Caller {
 pub struct TokenValidator {
     config: AuthConfig,
     keys: Arc<dyn KeySource>,
+    verified: TokenCache,
 }
 
 fn unauthorized(code: &str, text: impl std::fmt::Display) -> VaultError {
@@ -66,7 +69,11 @@ fn unauthorized(code: &str, text: impl std::fmt::Display) -> VaultError {
 impl TokenValidator {
     /// A validator with the given settings and key source.
     pub fn new(config: AuthConfig, keys: Arc<dyn KeySource>) -> Self {
-        Self { config, keys }
+        Self {
+            config,
+            keys,
+            verified: TokenCache::new(),
+        }
     }
 
     /// Its settings.
@@ -105,19 +112,24 @@ impl TokenValidator {
         let missing = || unauthorized("AKV10000", "Request is missing a Bearer or PoP token.");
         let header = authorization.map(str::trim).ok_or_else(missing)?;
         let (scheme, token) = header.split_once(' ').ok_or_else(missing)?;
-        if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        let token = token.trim();
+        if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
             return Err(missing());
         }
-        let jws = decode_unverified(token.trim())
+        let fingerprint = TokenCache::fingerprint(tenant_id, token);
+        if let Some(hit) = self.verified.get(&fingerprint, now, self.config.leeway) {
+            // Still published unchanged: the signature verified then verifies now. Otherwise
+            // the full path below decides (and names the error).
+            if hit.still_published(&self.signing_keys(tenant_id).await?) {
+                return Ok(hit.caller.clone());
+            }
+        }
+        let jws = decode_unverified(token)
             .map_err(|_| unauthorized("AKV10012", "Token is malformed."))?;
-        let keys = self
-            .keys
-            .signing_keys(tenant_id)
-            .await
-            .map_err(|e| VaultError::Internal(format!("token keys of {tenant_id}: {e}")))?;
+        let keys = self.signing_keys(tenant_id).await?;
         let kid = jws.header.kid.as_deref().or(jws.header.x5t.as_deref());
-        let jwk = kid
-            .and_then(|kid| keys.find(kid))
+        let (kid, jwk) = kid
+            .and_then(|kid| keys.find(kid).map(|jwk| (kid, jwk)))
             .ok_or_else(|| unauthorized("AKV10031", "Token signature key was not found."))?;
         let key = jwk
             .verifying_key()
@@ -161,10 +173,35 @@ impl TokenValidator {
         let object_id = claim("oid")
             .and_then(|oid| Uuid::parse_str(&oid).ok())
             .ok_or_else(|| unauthorized("AKV10012", "Token has no object id (oid)."))?;
-        Ok(Caller {
+        let caller = Caller {
             object_id,
             app_id: claim("appid").or_else(|| claim("azp")),
             issuer: claim("iss").unwrap_or_default(),
-        })
+        };
+        // `exp` is required and validated above, so it parses; `nbf` may be absent.
+        if let (Ok(Some(exp)), Ok(nbf)) = (
+            numeric_date(&jws.claims, "exp"),
+            numeric_date(&jws.claims, "nbf"),
+        ) {
+            let verified = Verified {
+                caller: caller.clone(),
+                exp,
+                nbf,
+                kid: kid.to_string(),
+                jwk: jwk.clone(),
+                keys: keys.clone(),
+            };
+            self.verified
+                .put(fingerprint, verified, now, self.config.leeway);
+        }
+        Ok(caller)
+    }
+
+    /// The tenant's published keys; unavailable keys are a server error, not the caller's.
+    async fn signing_keys(&self, tenant_id: Uuid) -> Result<Arc<JwkSet>, VaultError> {
+        self.keys
+            .signing_keys(tenant_id)
+            .await
+            .map_err(|e| VaultError::Internal(format!("token keys of {tenant_id}: {e}")))
     }
 }

@@ -1,6 +1,9 @@
 //! Key material and the operations Key Vault performs with it: generation, JWK import, the
 //! public JWK, sign/verify over a caller-supplied digest, and RSA encryption and key wrapping.
 //! Private keys are PKCS#8 DER here and never leave this module except sealed for storage.
+//! Parsing one is the expensive part (an RSA key is checked in full), so the operations also
+//! come in a `*_with` form over a key parsed once ([`load_signer`], [`load_rsa`]) that the
+//! service keeps in memory per key version.
 
 use aws_lc_rs::digest::{self, Digest};
 use aws_lc_rs::encoding::AsDer;
@@ -91,6 +94,30 @@ pub fn generate(kind: KeyKind) -> Result<Vec<u8>, VaultError> {
 /// The key kind of a stored private key.
 pub fn kind_of(pkcs8: &[u8]) -> Result<KeyKind, VaultError> {
     skybridge_pki::key_kind(pkcs8).map_err(|e| VaultError::Internal(e.to_string()))
+}
+
+/// The key kind a stored public JWK describes (`kty`, the RSA modulus size, the curve): what
+/// the algorithm checks need, without parsing the private key.
+pub fn kind_of_public(jwk: &WireJwk) -> Result<KeyKind, VaultError> {
+    let kind = match (jwk.kty.as_str(), jwk.crv.as_deref()) {
+        ("RSA", _) => {
+            let n = jwk.n.as_deref().unwrap_or("");
+            let bits = b64::url_decode_lenient(n)
+                .map(|n| n.iter().skip_while(|b| **b == 0).count() * 8)
+                .unwrap_or(0);
+            match bits {
+                2048 => Some(KeyKind::Rsa2048),
+                3072 => Some(KeyKind::Rsa3072),
+                4096 => Some(KeyKind::Rsa4096),
+                _ => None,
+            }
+        }
+        ("EC", Some("P-256")) => Some(KeyKind::EcP256),
+        ("EC", Some("P-384")) => Some(KeyKind::EcP384),
+        ("EC", Some("P-521")) => Some(KeyKind::EcP521),
+        _ => None,
+    };
+    kind.ok_or_else(|| internal("stored public key is not usable"))
 }
 
 /// An algorithm of the key's family, used to load it for public-key export.
@@ -209,7 +236,7 @@ pub fn import_jwk(jwk: &WireJwk) -> Result<Vec<u8>, VaultError> {
 }
 
 /// A signature algorithm the key can use, or 400.
-fn sign_alg(name: &str, kind: KeyKind) -> Result<Alg, VaultError> {
+pub fn sign_alg(name: &str, kind: KeyKind) -> Result<Alg, VaultError> {
     let alg = Alg::from_name(name).ok_or_else(|| {
         bad(format!(
             "Invalid algorithm {} for signing.",
@@ -229,7 +256,8 @@ fn sign_alg(name: &str, kind: KeyKind) -> Result<Alg, VaultError> {
     }
 }
 
-fn check_digest(alg: Alg, digest: &[u8]) -> Result<(), VaultError> {
+/// A digest of the algorithm's hash length, or 400.
+pub fn check_digest(alg: Alg, digest: &[u8]) -> Result<(), VaultError> {
     if digest.len() == alg.hash_len() {
         Ok(())
     } else {
@@ -241,12 +269,20 @@ fn check_digest(alg: Alg, digest: &[u8]) -> Result<(), VaultError> {
     }
 }
 
+/// Parses a private key for signing (and verifying) with `alg`, checked by [`sign_alg`].
+pub fn load_signer(pkcs8: &[u8], alg: Alg) -> Result<LocalSigner, VaultError> {
+    LocalSigner::from_pkcs8(alg, pkcs8).map_err(|_| internal("stored key does not load"))
+}
+
 /// Signs a digest: RS* PKCS#1 v1.5, PS* PSS (salt = hash length), ES* raw `r||s`.
 pub fn sign(pkcs8: &[u8], alg: &str, digest: &[u8]) -> Result<Vec<u8>, VaultError> {
     let alg = sign_alg(alg, kind_of(pkcs8)?)?;
     check_digest(alg, digest)?;
-    let signer =
-        LocalSigner::from_pkcs8(alg, pkcs8).map_err(|_| internal("stored key does not load"))?;
+    sign_with(&load_signer(pkcs8, alg)?, digest)
+}
+
+/// Signs a digest already checked with [`check_digest`].
+pub fn sign_with(signer: &LocalSigner, digest: &[u8]) -> Result<Vec<u8>, VaultError> {
     signer
         .sign_digest(digest)
         .map_err(|_| internal("signing failed"))
@@ -278,8 +314,13 @@ fn verification(alg: Alg) -> &'static dyn VerificationAlgorithm {
 pub fn verify(pkcs8: &[u8], alg: &str, digest: &[u8], sig: &[u8]) -> Result<bool, VaultError> {
     let alg = sign_alg(alg, kind_of(pkcs8)?)?;
     check_digest(alg, digest)?;
-    let signer =
-        LocalSigner::from_pkcs8(alg, pkcs8).map_err(|_| internal("stored key does not load"))?;
+    verify_with(&load_signer(pkcs8, alg)?, digest, sig)
+}
+
+/// Verifies a signature over a digest already checked with [`check_digest`], with the public
+/// half of a key loaded by [`load_signer`].
+pub fn verify_with(signer: &LocalSigner, digest: &[u8], sig: &[u8]) -> Result<bool, VaultError> {
+    let alg = signer.alg();
     let spki = signer.public_key_spki_der();
     let digest =
         Digest::import_less_safe(digest, digest_alg(alg)).map_err(|_| bad("Invalid digest."))?;
@@ -288,12 +329,16 @@ pub fn verify(pkcs8: &[u8], alg: &str, digest: &[u8], sig: &[u8]) -> Result<bool
         .is_ok())
 }
 
-enum Padding {
+/// An encryption algorithm's padding.
+pub enum Padding {
+    /// `RSA1_5`.
     Pkcs1,
+    /// `RSA-OAEP`, `RSA-OAEP-256`.
     Oaep(&'static OaepAlgorithm),
 }
 
-fn padding(alg: &str) -> Result<Padding, VaultError> {
+/// The padding of an encryption algorithm, or 400.
+pub fn padding(alg: &str) -> Result<Padding, VaultError> {
     match alg {
         "RSA1_5" => Ok(Padding::Pkcs1),
         "RSA-OAEP" => Ok(Padding::Oaep(&OAEP_SHA1_MGF1SHA1)),
@@ -305,19 +350,40 @@ fn padding(alg: &str) -> Result<Padding, VaultError> {
     }
 }
 
-fn rsa_private(pkcs8: &[u8]) -> Result<PrivateDecryptingKey, VaultError> {
-    if !is_rsa(kind_of(pkcs8)?) {
-        return Err(bad("Encryption and key wrapping need an RSA key."));
+/// 400 unless the key is RSA: encryption and wrapping need one.
+pub fn check_rsa(kind: KeyKind) -> Result<(), VaultError> {
+    if is_rsa(kind) {
+        Ok(())
+    } else {
+        Err(bad("Encryption and key wrapping need an RSA key."))
     }
+}
+
+/// Parses an RSA private key for encryption and decryption (after [`check_rsa`]).
+pub fn load_rsa(pkcs8: &[u8]) -> Result<PrivateDecryptingKey, VaultError> {
     PrivateDecryptingKey::from_pkcs8(pkcs8).map_err(|_| internal("stored key does not load"))
+}
+
+fn rsa_private(pkcs8: &[u8]) -> Result<PrivateDecryptingKey, VaultError> {
+    check_rsa(kind_of(pkcs8)?)?;
+    load_rsa(pkcs8)
 }
 
 /// Encrypts (or wraps) with the key's public half.
 pub fn encrypt(pkcs8: &[u8], alg: &str, plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
     let padding = padding(alg)?;
-    let public = rsa_private(pkcs8)?.public_key();
+    encrypt_with(&rsa_private(pkcs8)?, &padding, plaintext)
+}
+
+/// Encrypts (or wraps) with the public half of a key loaded by [`load_rsa`].
+pub fn encrypt_with(
+    key: &PrivateDecryptingKey,
+    padding: &Padding,
+    plaintext: &[u8],
+) -> Result<Vec<u8>, VaultError> {
+    let public = key.public_key();
     let too_long = || bad("The plaintext is too long for this key and algorithm.");
-    match padding {
+    match *padding {
         Padding::Pkcs1 => {
             let key = Pkcs1PublicEncryptingKey::new(public).map_err(|_| internal("key"))?;
             if plaintext.len() > key.max_plaintext_size() {
@@ -350,9 +416,18 @@ pub fn encrypt(pkcs8: &[u8], alg: &str, plaintext: &[u8]) -> Result<Vec<u8>, Vau
 /// Decrypts (or unwraps) with the private key.
 pub fn decrypt(pkcs8: &[u8], alg: &str, ciphertext: &[u8]) -> Result<Vec<u8>, VaultError> {
     let padding = padding(alg)?;
-    let private = rsa_private(pkcs8)?;
+    decrypt_with(&rsa_private(pkcs8)?, &padding, ciphertext)
+}
+
+/// Decrypts (or unwraps) with a key loaded by [`load_rsa`].
+pub fn decrypt_with(
+    key: &PrivateDecryptingKey,
+    padding: &Padding,
+    ciphertext: &[u8],
+) -> Result<Vec<u8>, VaultError> {
+    let private = key.clone();
     let failed = || bad("The ciphertext could not be decrypted with this key and algorithm.");
-    match padding {
+    match *padding {
         Padding::Pkcs1 => {
             let key = Pkcs1PrivateDecryptingKey::new(private).map_err(|_| internal("key"))?;
             let mut out = vec![0u8; key.min_output_size()];
@@ -391,6 +466,7 @@ mod tests {
             (KeyKind::EcP521, "ES512"),
         ] {
             let key = generate(kind).unwrap();
+            assert_eq!(kind_of_public(&public_jwk(&key).unwrap()).unwrap(), kind);
             let a = Alg::from_name(alg).unwrap();
             let digest = vec![7u8; a.hash_len()];
             let sig = sign(&key, alg, &digest).unwrap();

@@ -6,10 +6,13 @@
 //! Layout: [`api`] holds the JSON shapes; [`auth`], [`rbac`], [`crypto`] and [`service`] are
 //! transport-free; [`http`] is the axum edge for one vault host. Storage is behind
 //! [`skybridge_store::VaultStore`]; private keys and secret values are sealed per version
-//! ([`seal`]). Time comes from an injected [`skybridge_jose::Clock`].
+//! ([`seal`]). Time comes from an injected [`skybridge_jose::Clock`]. What every request would
+//! otherwise recompute — verified tokens, store rows, parsed private keys — is kept in memory
+//! (`cache`).
 
 pub mod api;
 pub mod auth;
+pub(crate) mod cache;
 pub mod crypto;
 pub mod error;
 pub mod http;

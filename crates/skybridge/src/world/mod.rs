@@ -9,6 +9,7 @@ mod schema;
 pub mod vault;
 pub mod vault_apply;
 pub mod vault_credentials;
+pub mod workflow;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -95,6 +96,7 @@ impl LoadedWorld {
             }
         }
         vault::check(&loaded)?;
+        workflow::check(&loaded)?;
         Ok(loaded)
     }
 

@@ -32,9 +32,19 @@ pub struct World {
     /// Resources carrying managed identities.
     #[serde(default, rename = "resource")]
     pub resources: Vec<super::identity::Resource>,
+    /// API Management gateways (the gateway crate's configuration; docs/world.md).
+    #[serde(default, rename = "gateway")]
+    pub gateways: Vec<skybridge_gateway::GatewayConfig>,
+    /// Built-in sample backends (`sample_api.rs`), reachable from gateways as
+    /// `{{skybridge-sample-<name>}}`.
+    #[serde(default, rename = "sample_api")]
+    pub sample_apis: Vec<SampleApi>,
     /// Key Vault-compatible vaults (world/vault.rs).
     #[serde(default, rename = "vault")]
     pub vaults: Vec<super::vault::Vault>,
+    /// Logic Apps workflows (world/workflow.rs).
+    #[serde(default, rename = "workflow")]
+    pub workflows: Vec<super::workflow::Workflow>,
 }
 
 /// `[authority]`: how the token service behaves.
@@ -174,4 +184,12 @@ pub struct AppRoleAssignment {
     pub resource: Spanned<String>,
     /// The app role's value.
     pub role: Spanned<String>,
+}
+
+/// `[[sample_api]]`: a built-in sample backend (sample orders) on loopback.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SampleApi {
+    /// Name; the gateways' named value `skybridge-sample-<name>` holds its base URL.
+    pub name: Spanned<String>,
 }

@@ -1,12 +1,16 @@
 //! Keys: create, import, get, update, list, versions, rotate, and the crypto operations.
 
+use std::sync::Arc;
+
 use skybridge_jose::b64;
+use skybridge_pki::KeyKind;
 use skybridge_store::{VaultObjectKind, VaultObjectRecord, VaultRecord};
 
 use super::meta::{self, KeyMeta};
 use super::{ListRequest, VaultService};
 use crate::api::keys::*;
 use crate::api::{Attributes, Blob, Page};
+use crate::cache::keys::{LoadedKey, Purpose};
 use crate::crypto;
 use crate::error::{VaultError, bad};
 use crate::names::{check_name, new_version};
@@ -301,7 +305,8 @@ impl VaultService {
     }
 
     /// Loads a version for a crypto operation, enforcing `key_ops`, enabled and nbf/exp (403,
-    /// as Key Vault refuses operations on unusable keys).
+    /// as Key Vault refuses operations on unusable keys), with the key kind its stored public
+    /// key names. The private key is not opened here: see [`VaultService::loaded_key`].
     async fn usable_key(
         &self,
         vault: &VaultRecord,
@@ -309,7 +314,7 @@ impl VaultService {
         version: Option<&str>,
         op: &str,
         after_expiry_ok: bool,
-    ) -> Result<(VaultObjectRecord, Vec<u8>), VaultError> {
+    ) -> Result<(VaultObjectRecord, KeyKind), VaultError> {
         let record = self.find(vault, KEY, name, version).await?;
         let m: KeyMeta = meta::read(&record)?;
         let now = self.now();
@@ -332,8 +337,29 @@ impl VaultService {
                 "Operation {op} is not permitted on this key: it is not in key_ops."
             )));
         }
-        let pkcs8 = self.open(&record)?;
-        Ok((record, pkcs8))
+        let kind = crypto::kind_of_public(&m.public)?;
+        Ok((record, kind))
+    }
+
+    /// A version's private key parsed for `purpose`: from memory, or opened and parsed once.
+    /// `since` is the parsed-key generation noted before `record` was read, so that a key
+    /// loaded across a concurrent update, delete or purge is used once but not kept.
+    fn loaded_key(
+        &self,
+        record: &VaultObjectRecord,
+        purpose: Purpose,
+        since: u64,
+    ) -> Result<Arc<LoadedKey>, VaultError> {
+        self.loaded_keys()
+            .get_or_load(Self::aad(record), purpose, since, || {
+                let mut pkcs8 = self.open(record)?;
+                let loaded = match purpose {
+                    Purpose::Sign(alg) => crypto::load_signer(&pkcs8, alg).map(LoadedKey::Signer),
+                    Purpose::Rsa => crypto::load_rsa(&pkcs8).map(LoadedKey::Rsa),
+                };
+                pkcs8.fill(0);
+                loaded
+            })
     }
 
     fn kid(&self, vault: &VaultRecord, record: &VaultObjectRecord) -> String {
@@ -355,16 +381,28 @@ impl VaultService {
         p: KeyOperationParameters,
     ) -> Result<KeyOperationResult, VaultError> {
         let input = decode(&p.value, "value")?;
-        let (record, pkcs8) = self
+        let since = self.loaded_keys().generation();
+        let (record, kind) = self
             .usable_key(vault, name, version, op.key_op(), op.allowed_after_expiry())
             .await?;
         let output = match op {
-            KeyOperation::Sign => crypto::sign(&pkcs8, &p.alg, &input)?,
+            KeyOperation::Sign => {
+                let alg = crypto::sign_alg(&p.alg, kind)?;
+                crypto::check_digest(alg, &input)?;
+                let key = self.loaded_key(&record, Purpose::Sign(alg), since)?;
+                crypto::sign_with(key.signer()?, &input)?
+            }
             KeyOperation::Encrypt | KeyOperation::WrapKey => {
-                crypto::encrypt(&pkcs8, &p.alg, &input)?
+                let padding = crypto::padding(&p.alg)?;
+                crypto::check_rsa(kind)?;
+                let key = self.loaded_key(&record, Purpose::Rsa, since)?;
+                crypto::encrypt_with(key.rsa()?, &padding, &input)?
             }
             KeyOperation::Decrypt | KeyOperation::UnwrapKey => {
-                crypto::decrypt(&pkcs8, &p.alg, &input)?
+                let padding = crypto::padding(&p.alg)?;
+                crypto::check_rsa(kind)?;
+                let key = self.loaded_key(&record, Purpose::Rsa, since)?;
+                crypto::decrypt_with(key.rsa()?, &padding, &input)?
             }
         };
         Ok(KeyOperationResult {
@@ -383,11 +421,15 @@ impl VaultService {
     ) -> Result<KeyVerifyResult, VaultError> {
         let digest = decode(&p.digest, "digest")?;
         let signature = decode(&p.value, "value")?;
-        let (_, pkcs8) = self
+        let since = self.loaded_keys().generation();
+        let (record, kind) = self
             .usable_key(vault, name, version, "verify", true)
             .await?;
+        let alg = crypto::sign_alg(&p.alg, kind)?;
+        crypto::check_digest(alg, &digest)?;
+        let key = self.loaded_key(&record, Purpose::Sign(alg), since)?;
         Ok(KeyVerifyResult {
-            value: crypto::verify(&pkcs8, &p.alg, &digest, &signature)?,
+            value: crypto::verify_with(key.signer()?, &digest, &signature)?,
         })
     }
 

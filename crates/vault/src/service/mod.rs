@@ -23,6 +23,8 @@ pub use seed::{SeedCertificate, SeedKey, SeedSecret, VaultSpec};
 
 use crate::api::{Attributes, Page};
 use crate::auth::{Caller, TokenValidator};
+use crate::cache::keys::KeyCache;
+use crate::cache::store::{CachedVaultStore, STORE_CACHE_TTL};
 use crate::error::{ObjectKind, VaultError, bad};
 use crate::rbac;
 use crate::seal;
@@ -58,6 +60,8 @@ impl VaultUrls {
 /// The Key Vault data plane for every vault in the store.
 pub struct VaultService {
     store: Arc<dyn VaultStore>,
+    /// Private keys parsed once per version (the store evicts them on writes).
+    loaded: Arc<KeyCache>,
     root_key: Arc<RootKey>,
     clock: Arc<dyn Clock>,
     urls: VaultUrls,
@@ -85,7 +89,9 @@ pub struct ListRequest {
 }
 
 impl VaultService {
-    /// A service over `store`, sealing with `root_key`.
+    /// A service over `store`, sealing with `root_key`. Its reads of `store` are cached in
+    /// memory for a few seconds and every write through the service invalidates them, so
+    /// another process writing the same database is seen within that time.
     pub fn new(
         store: Arc<dyn VaultStore>,
         root_key: Arc<RootKey>,
@@ -93,8 +99,14 @@ impl VaultService {
         urls: VaultUrls,
         validator: TokenValidator,
     ) -> Self {
+        let loaded = Arc::new(KeyCache::new());
         Self {
-            store,
+            store: Arc::new(CachedVaultStore::new(
+                store,
+                STORE_CACHE_TTL,
+                loaded.clone(),
+            )),
+            loaded,
             root_key,
             clock,
             urls,
@@ -190,7 +202,13 @@ impl VaultService {
         a
     }
 
-    fn aad(record: &VaultObjectRecord) -> String {
+    /// The parsed-key cache, for the key operations.
+    pub(crate) fn loaded_keys(&self) -> &KeyCache {
+        &self.loaded
+    }
+
+    /// A version's sealing identity, which also names it in the parsed-key cache.
+    pub(crate) fn aad(record: &VaultObjectRecord) -> String {
         format!(
             "vault/{}/{}/{}/{}",
             record.vault.to_ascii_lowercase(),

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod caching;
 mod certificates;
 mod keys;
 mod secrets;
@@ -55,13 +56,14 @@ impl TenantKeys {
     }
 }
 
-struct Keys(Uuid, Arc<TenantKeys>);
+/// The tenant's published keys; tests may publish others (a rotation).
+struct Keys(Uuid, Arc<std::sync::RwLock<Arc<JwkSet>>>);
 
 #[async_trait]
 impl KeySource for Keys {
     async fn signing_keys(&self, tenant_id: Uuid) -> Result<Arc<JwkSet>, String> {
         if tenant_id == self.0 {
-            Ok(self.1.jwks.clone())
+            Ok(self.1.read().unwrap().clone())
         } else {
             Ok(Arc::new(JwkSet::default()))
         }
@@ -76,6 +78,7 @@ pub struct Fixture {
     pub people: People,
     keys: Arc<TenantKeys>,
     pub other_keys: Arc<TenantKeys>,
+    published: Arc<std::sync::RwLock<Arc<JwkSet>>>,
 }
 
 pub struct Reply {
@@ -97,6 +100,7 @@ impl Fixture {
         let tenant = Uuid::new_v4();
         let keys = Arc::new(TenantKeys::new("k-home"));
         let clock = Arc::new(FixedClock::new(NOW));
+        let published = Arc::new(std::sync::RwLock::new(keys.jwks.clone()));
         let validator = TokenValidator::new(
             AuthConfig {
                 authority_url: AUTHORITY.into(),
@@ -104,7 +108,7 @@ impl Fixture {
                 resource: RESOURCE.into(),
                 leeway: 300,
             },
-            Arc::new(Keys(tenant, keys.clone())),
+            Arc::new(Keys(tenant, published.clone())),
         );
         let service = Arc::new(VaultService::new(
             store,
@@ -157,7 +161,23 @@ impl Fixture {
             people,
             keys,
             other_keys: Arc::new(TenantKeys::new("k-home")),
+            published,
         }
+    }
+
+    /// Publishes `jwks` as the tenant's signing keys (a key rotation, as the authority does).
+    pub fn publish(&self, jwks: JwkSet) {
+        *self.published.write().unwrap() = Arc::new(jwks);
+    }
+
+    /// The tenant's original signing keys.
+    pub fn home_keys(&self) -> JwkSet {
+        self.keys.jwks.as_ref().clone()
+    }
+
+    /// The keys of `other_keys` (same `kid`, another key).
+    pub fn other_jwks(&self) -> JwkSet {
+        self.other_keys.jwks.as_ref().clone()
     }
 
     /// A v1 token for the vault resource, as the authority issues it.

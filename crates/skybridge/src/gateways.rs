@@ -1,0 +1,225 @@
+//! The gateways of `skybridge up`: each `[[gateway]]` of the world served at
+//! `https://<gateway>.azure-api.<domain>:<port>`, its policies able to name Skybridge's own
+//! endpoints through injected named values, its managed identity taken from the `[[resource]]`
+//! of the same name, and its policy files reloaded when they change.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use serde::Serialize;
+use skybridge_gateway::{
+    AccessToken, Gateway, GatewayConfig, NamedValueConfig, TokenError, TokenProvider,
+};
+use skybridge_identity::ManagedIdentityService;
+use skybridge_identity::protocol::{Protocol, Selector, TokenRequest};
+use tokio::sync::watch;
+
+use crate::world::{AppliedWorld, LoadedWorld};
+
+/// A gateway's entry in endpoints.json.
+#[derive(Debug, Serialize)]
+pub struct GatewayEndpoint {
+    /// `https://<gateway>.azure-api.<domain>:<port>`.
+    pub uri: String,
+}
+
+/// What `start` produced.
+pub struct Started {
+    /// Host names to serve.
+    pub hosts: Vec<String>,
+    /// Routers by host.
+    pub routes: HashMap<String, axum::Router>,
+    /// endpoints.json entries.
+    pub endpoints: BTreeMap<String, GatewayEndpoint>,
+}
+
+/// The gateway's managed identity: the `[[resource]]` named like the gateway.
+struct GatewayIdentity {
+    service: Arc<ManagedIdentityService>,
+    resource: String,
+}
+
+#[async_trait]
+impl TokenProvider for GatewayIdentity {
+    async fn token(
+        &self,
+        resource: &str,
+        client_id: Option<&str>,
+    ) -> Result<AccessToken, TokenError> {
+        let registered = self
+            .service
+            .registry()
+            .resource(&self.resource)
+            .ok_or_else(|| {
+                TokenError(format!(
+                    "no [[resource]] named '{}' carries an identity for this gateway",
+                    self.resource
+                ))
+            })?;
+        let selector = match client_id {
+            Some(id) => Selector::ClientId(
+                id.parse()
+                    .map_err(|_| TokenError(format!("client-id '{id}' is not a GUID")))?,
+            ),
+            None => Selector::System,
+        };
+        let request = TokenRequest {
+            resource: resource.to_string(),
+            selector,
+        };
+        let (token, _) = self
+            .service
+            .token(Protocol::AppService, registered, &request)
+            .await
+            .map_err(|e| TokenError(e.to_string()))?;
+        Ok(AccessToken {
+            token: token.access_token,
+            expires_on: token.expires_on,
+        })
+    }
+}
+
+/// Named values every gateway gets: `skybridge-authority`, `skybridge-tenant-<tenant>`,
+/// `skybridge-client-id-<tenant>-<app>` and `skybridge-sample-<name>`.
+fn injected(
+    authority: &str,
+    applied: &AppliedWorld,
+    samples: &BTreeMap<String, String>,
+) -> Vec<NamedValueConfig> {
+    let nv = |name: String, value: String| NamedValueConfig {
+        name,
+        value,
+        secret: false,
+    };
+    let mut out = vec![nv("skybridge-authority".into(), authority.to_string())];
+    out.extend(
+        applied
+            .tenants
+            .iter()
+            .map(|(n, t)| nv(format!("skybridge-tenant-{n}"), t.id.to_string())),
+    );
+    out.extend(applied.applications.iter().map(|(k, a)| {
+        nv(
+            format!("skybridge-client-id-{}", k.replace('/', "-")),
+            a.app_id.to_string(),
+        )
+    }));
+    out.extend(
+        samples
+            .iter()
+            .map(|(n, url)| nv(format!("skybridge-sample-{n}"), url.clone())),
+    );
+    out
+}
+
+/// Replaces `{{name}}` in a URL of the configuration (APIM only expands them in policies; the
+/// world also allows them in `service_url` and backend URLs so they can name local services).
+fn expand(text: &str, values: &[NamedValueConfig]) -> String {
+    values.iter().fold(text.to_string(), |acc, v| {
+        acc.replace(&format!("{{{{{}}}}}", v.name), &v.value)
+    })
+}
+
+/// Builds and starts every gateway of the world.
+#[allow(clippy::too_many_arguments)]
+pub async fn start(
+    world: &LoadedWorld,
+    applied: &AppliedWorld,
+    authority_url: &str,
+    domain: &str,
+    origin: impl Fn(&str) -> String,
+    listen: SocketAddr,
+    served_hosts: &[String],
+    ca_der: &[u8],
+    identities: Arc<ManagedIdentityService>,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<Started> {
+    let mut samples = BTreeMap::new();
+    for s in &world.world.sample_apis {
+        samples.insert(
+            s.name.get_ref().clone(),
+            crate::sample_api::start(listen.ip(), stop.clone()).await?,
+        );
+    }
+    let extra = injected(authority_url, applied, &samples);
+    let tls = Arc::new(skybridge_net::tls_config(&[ca_der.to_vec()])?);
+    let base_dir = world.path.parent().map(std::path::Path::to_path_buf);
+    let mut started = Started {
+        hosts: vec![],
+        routes: HashMap::new(),
+        endpoints: BTreeMap::new(),
+    };
+    let mut gateways = Vec::new();
+    for config in &world.world.gateways {
+        let mut config: GatewayConfig = config.clone();
+        let host = format!("{}.azure-api.{domain}", config.name.to_ascii_lowercase());
+        config.named_values.extend(extra.iter().cloned());
+        config
+            .authority_url
+            .get_or_insert_with(|| authority_url.to_string());
+        for api in &mut config.apis {
+            api.service_url = api
+                .service_url
+                .as_deref()
+                .map(|u| expand(u, &config.named_values));
+        }
+        for backend in &mut config.backends {
+            backend.url = expand(&backend.url, &config.named_values);
+        }
+        let mut builder = Gateway::builder(config.clone())
+            .tls_client_config(tls.clone())
+            .token_provider(Arc::new(GatewayIdentity {
+                service: identities.clone(),
+                resource: config.name.clone(),
+            }));
+        for h in served_hosts.iter().chain(std::iter::once(&host)) {
+            builder = builder.resolve(h, listen);
+        }
+        if let Some(dir) = &base_dir
+            && world.path.exists()
+        {
+            builder = builder.base_dir(dir.clone());
+        }
+        let gateway = Arc::new(
+            builder
+                .build()
+                .with_context(|| format!("gateway '{}'", config.name))?,
+        );
+        started
+            .routes
+            .insert(host.clone(), skybridge_gateway::router(gateway.clone()));
+        started
+            .endpoints
+            .insert(config.name.clone(), GatewayEndpoint { uri: origin(&host) });
+        started.hosts.push(host);
+        gateways.push(gateway);
+    }
+    if !gateways.is_empty() {
+        tokio::spawn(reload_loop(gateways, stop));
+    }
+    Ok(started)
+}
+
+/// Policy files take effect without a restart: checked every two seconds; a broken edit is
+/// logged and the previous policies stay in force.
+async fn reload_loop(gateways: Vec<Arc<Gateway>>, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => return,
+            () = tokio::time::sleep(Duration::from_secs(2)) => {}
+        }
+        for g in &gateways {
+            match g.reload_if_changed() {
+                Ok(true) => tracing::info!(gateway = %g.name(), "policies reloaded"),
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::error!(gateway = %g.name(), error = %e, "policy reload failed; the previous policies stay in force")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! The workflows of `skybridge up`: one engine (crates/workflow) over the shared store, its
+//! Request-trigger callbacks and the Standard management API served per workflow app on
+//! `<app>.workflows.<domain>` (as `<app>.azurewebsites.net` is in Azure), and its Recurrence
+//! triggers scheduled until shutdown. Callback URLs are signed with a per-workflow key kept
+//! sealed under the root key, so they stay valid across restarts.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use serde::Serialize;
+use skybridge_store::{RootKey, SqliteStore, WorkflowRunStore};
+use skybridge_workflow::definition::TriggerKind;
+use skybridge_workflow::http::{MANAGEMENT_PREFIX, WorkflowApi};
+use skybridge_workflow::{Engine, EngineConfig, TokioClock, callback};
+use tokio::sync::watch;
+
+use crate::runtime::{Runtime, Urls};
+use crate::world::LoadedWorld;
+
+/// A workflow's entry in endpoints.json (`workflows`).
+#[derive(Debug, Serialize)]
+pub struct WorkflowEndpoint {
+    /// The callback URL of its first Request trigger (signed), if it has one.
+    pub trigger_url: Option<String>,
+    /// Callback URLs by Request trigger.
+    pub triggers: BTreeMap<String, String>,
+    /// The workflow app (host `<app>.workflows.<domain>`).
+    pub app: String,
+    /// `Stateful` or `Stateless`.
+    pub kind: String,
+    /// Its management API base (runs, actions, listCallbackUrl...).
+    pub management_url: String,
+    /// The identity resource it runs as.
+    pub resource: Option<String>,
+}
+
+/// What `up` needs from the workflows.
+pub struct Workflows {
+    /// (host, router) per workflow app.
+    pub routes: Vec<(String, Router)>,
+    /// endpoints.json entries.
+    pub endpoints: BTreeMap<String, WorkflowEndpoint>,
+    /// The app host names (for the TLS leaves and `hosts`).
+    pub hosts: Vec<String>,
+}
+
+/// `<app>.workflows.<domain>`.
+pub fn app_host(urls: &Urls, app: &str) -> String {
+    format!("{app}.workflows.{}", urls.domain)
+}
+
+/// The host names of the world's workflow apps.
+pub fn hosts(world: &LoadedWorld, urls: &Urls) -> Vec<String> {
+    let mut apps: Vec<String> = world.world.workflows.iter().map(|w| w.app()).collect();
+    apps.sort();
+    apps.dedup();
+    apps.iter().map(|a| app_host(urls, a)).collect()
+}
+
+fn origin(urls: &Urls, host: &str) -> String {
+    if urls.port == 443 {
+        format!("https://{host}")
+    } else {
+        format!("https://{host}:{}", urls.port)
+    }
+}
+
+/// The callback-signing key of a workflow: created once, sealed under the root key.
+async fn access_key(
+    store: &SqliteStore,
+    root_key: &RootKey,
+    workflow: &str,
+) -> anyhow::Result<Vec<u8>> {
+    let aad = format!("workflow-access-key/{}", workflow.to_ascii_lowercase());
+    let sealed = match store.workflow_access_key(workflow).await? {
+        Some(s) => s,
+        None => {
+            let mut fresh = [0u8; 32];
+            aws_lc_rs::rand::fill(&mut fresh)
+                .map_err(|_| anyhow::anyhow!("no randomness for a workflow key"))?;
+            let sealed = root_key.seal(&aad, &fresh)?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            store
+                .put_workflow_access_key_if_absent(workflow, &sealed, now)
+                .await?
+        }
+    };
+    Ok(root_key.open(&aad, &sealed)?)
+}
+
+/// An engine over the data directory's store, trusting the dev CA for outbound HTTPS.
+pub fn engine(rt: &Runtime) -> anyhow::Result<Engine> {
+    let mut config = EngineConfig::default();
+    if let Ok(pem) = std::fs::read_to_string(rt.data_dir.join("ca.pem")) {
+        config.extra_roots = skybridge_pki::pem::certificates(&pem).unwrap_or_default();
+    }
+    let store: Arc<dyn WorkflowRunStore> = rt.store.clone();
+    Engine::new(config, TokioClock::system(), Some(store)).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Loads the world's workflows into an engine and builds their routes.
+pub async fn start(
+    world: &LoadedWorld,
+    rt: &Runtime,
+    urls: &Urls,
+    stopped: watch::Receiver<bool>,
+) -> anyhow::Result<Workflows> {
+    let definitions = crate::world::workflow::load(world)?;
+    let engine = engine(rt)?;
+    let mut out = Workflows {
+        routes: Vec::new(),
+        endpoints: BTreeMap::new(),
+        hosts: hosts(world, urls),
+    };
+    for wf in definitions {
+        let key = access_key(&rt.store, &rt.root_key, &wf.name).await?;
+        engine.set_access_key(&wf.name, key.clone());
+        let host = app_host(urls, &wf.app);
+        let base = origin(urls, &host);
+        let mut triggers = BTreeMap::new();
+        for t in &wf.definition.triggers {
+            if let TriggerKind::Request { relative_path, .. } = &t.kind {
+                triggers.insert(
+                    t.name.clone(),
+                    callback::callback_url(
+                        &base,
+                        &key,
+                        &wf.name,
+                        &t.name,
+                        relative_path.as_deref(),
+                    ),
+                );
+            }
+        }
+        out.endpoints.insert(
+            wf.name.clone(),
+            WorkflowEndpoint {
+                trigger_url: wf
+                    .definition
+                    .triggers
+                    .iter()
+                    .find_map(|t| triggers.get(&t.name).cloned()),
+                triggers,
+                app: wf.app.clone(),
+                kind: wf.kind.as_str().to_string(),
+                management_url: format!("{base}{MANAGEMENT_PREFIX}/workflows/{}", wf.name),
+                resource: wf.identity_resource.clone(),
+            },
+        );
+        engine.add_workflow(wf);
+    }
+    for host in &out.hosts {
+        let app = host.split('.').next().unwrap_or_default().to_string();
+        let api = WorkflowApi::new(engine.clone(), Some(app), Some(origin(urls, host)));
+        out.routes
+            .push((host.clone(), skybridge_workflow::http::router(api)));
+    }
+    engine.start_recurrences(stopped);
+    Ok(out)
+}

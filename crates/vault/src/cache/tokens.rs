@@ -1,0 +1,143 @@
+//! Tokens already verified. Every request carries the caller's bearer token, and clients reuse
+//! one token for up to an hour; verifying it again each time (RSA signature, JSON, claims) is
+//! the largest cost of a cheap operation. What is remembered is the *outcome of verification*
+//! for that exact token — never an authorization decision, which RBAC still makes per call.
+//!
+//! Keyed by SHA-256 of (tenant, token), so the token itself is not kept. An entry is used only
+//! while the injected clock is inside the token's `nbf`/`exp` window (with the validator's
+//! leeway) and while the key that verified it is still published unchanged; otherwise the
+//! caller verifies the token in full again, which also produces the precise error.
+
+use std::sync::Arc;
+
+use aws_lc_rs::digest;
+use skybridge_jose::{Jwk, JwkSet};
+use uuid::Uuid;
+
+use super::map::BoundedMap;
+use crate::auth::Caller;
+
+/// Most tokens remembered; beyond it, expired ones are dropped, then everything.
+const MAX_TOKENS: usize = 4096;
+
+/// A token that passed verification.
+pub(crate) struct Verified {
+    /// Who it names.
+    pub caller: Caller,
+    /// Its `exp`.
+    pub exp: i64,
+    /// Its `nbf`, if any.
+    pub nbf: Option<i64>,
+    /// The `kid` (or `x5t`) it was verified under and that key.
+    pub kid: String,
+    pub jwk: Jwk,
+    /// The key set it was verified against; the same set still being served is the fast check.
+    pub keys: Arc<JwkSet>,
+}
+
+impl Verified {
+    /// Whether the verifying key is still published as it was.
+    pub(crate) fn still_published(&self, keys: &Arc<JwkSet>) -> bool {
+        Arc::ptr_eq(keys, &self.keys) || keys.find(&self.kid) == Some(&self.jwk)
+    }
+
+    fn usable_at(&self, now: i64, leeway: i64) -> bool {
+        now <= self.exp.saturating_add(leeway)
+            && self.nbf.is_none_or(|nbf| now.saturating_add(leeway) >= nbf)
+    }
+}
+
+/// SHA-256 of (tenant, token): what a verified token is remembered by.
+pub(crate) type Fingerprint = [u8; 32];
+
+/// The verified-token cache of one validator.
+pub(crate) struct TokenCache {
+    map: BoundedMap<Fingerprint, Arc<Verified>>,
+}
+
+impl TokenCache {
+    pub(crate) fn new() -> Self {
+        Self {
+            map: BoundedMap::new(MAX_TOKENS),
+        }
+    }
+
+    /// The fingerprint of `token` presented to a vault of `tenant_id`.
+    pub(crate) fn fingerprint(tenant_id: Uuid, token: &str) -> Fingerprint {
+        let mut ctx = digest::Context::new(&digest::SHA256);
+        ctx.update(tenant_id.as_bytes());
+        ctx.update(token.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(ctx.finish().as_ref());
+        out
+    }
+
+    /// A remembered verification still inside its validity window at `now`.
+    pub(crate) fn get(&self, fp: &Fingerprint, now: i64, leeway: i64) -> Option<Arc<Verified>> {
+        self.map.get(fp, None).filter(|v| v.usable_at(now, leeway))
+    }
+
+    /// Remembers a verification. When full, tokens past their window go first.
+    pub(crate) fn put(&self, fp: Fingerprint, verified: Verified, now: i64, leeway: i64) {
+        if self.map.len() >= MAX_TOKENS {
+            self.map.retain(|_, v| v.usable_at(now, leeway));
+        }
+        self.map.insert_if(fp, Arc::new(verified), || true);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn verified(exp: i64, nbf: Option<i64>, keys: Arc<JwkSet>) -> Verified {
+        Verified {
+            caller: Caller {
+                object_id: Uuid::nil(),
+                app_id: None,
+                issuer: "iss".into(),
+            },
+            exp,
+            nbf,
+            kid: "k".into(),
+            jwk: keys.keys[0].clone(),
+            keys,
+        }
+    }
+
+    #[test]
+    fn window_keys_and_fingerprints() {
+        let jwk = Jwk {
+            kid: Some("k".into()),
+            kty: "RSA".into(),
+            n: Some("AQAB".into()),
+            ..Jwk::default()
+        };
+        let keys = Arc::new(JwkSet {
+            keys: vec![jwk.clone()],
+        });
+        let cache = TokenCache::new();
+        let fp = TokenCache::fingerprint(Uuid::nil(), "t");
+        assert_ne!(fp, TokenCache::fingerprint(Uuid::from_u128(1), "t"));
+        cache.put(fp, verified(1000, Some(500), keys.clone()), 600, 10);
+        assert!(cache.get(&fp, 1010, 10).is_some(), "exp + leeway");
+        assert!(cache.get(&fp, 1011, 10).is_none(), "expired");
+        assert!(cache.get(&fp, 490, 10).is_some(), "nbf - leeway");
+        assert!(cache.get(&fp, 489, 10).is_none(), "not yet valid");
+        let hit = cache.get(&fp, 600, 10).unwrap();
+        assert!(hit.still_published(&keys));
+        let same = Arc::new(JwkSet {
+            keys: vec![jwk.clone()],
+        });
+        assert!(hit.still_published(&same), "same key, reloaded set");
+        let rotated = Arc::new(JwkSet {
+            keys: vec![Jwk {
+                n: Some("AQAC".into()),
+                ..jwk
+            }],
+        });
+        assert!(!hit.still_published(&rotated));
+        assert!(!hit.still_published(&Arc::new(JwkSet::default())));
+    }
+}
