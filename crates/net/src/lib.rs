@@ -52,7 +52,10 @@ pub fn tls_config(extra_roots: &[Vec<u8>]) -> Result<rustls::ClientConfig, NetEr
 
 /// A client builder trusting the system roots and `extra_roots`, with bounded timeouts, for
 /// callers that add more (e.g. `resolve` overrides for names a hosts file would map).
-pub fn client_builder(extra_roots: &[Vec<u8>], timeout: Duration) -> Result<reqwest::ClientBuilder, NetError> {
+pub fn client_builder(
+    extra_roots: &[Vec<u8>],
+    timeout: Duration,
+) -> Result<reqwest::ClientBuilder, NetError> {
     Ok(reqwest::Client::builder()
         .use_preconfigured_tls(tls_config(extra_roots)?)
         .timeout(timeout)
@@ -61,6 +64,11 @@ pub fn client_builder(extra_roots: &[Vec<u8>], timeout: Duration) -> Result<reqw
 }
 
 /// An HTTPS client trusting the system roots and `extra_roots`, with bounded timeouts.
-pub fn https_client(extra_roots: &[Vec<u8>], timeout: Duration) -> Result<reqwest::Client, NetError> {
-    client_builder(extra_roots, timeout)?.build().map_err(|e| NetError::Client(e.to_string()))
+pub fn https_client(
+    extra_roots: &[Vec<u8>],
+    timeout: Duration,
+) -> Result<reqwest::Client, NetError> {
+    client_builder(extra_roots, timeout)?
+        .build()
+        .map_err(|e| NetError::Client(e.to_string()))
 }
