@@ -94,9 +94,13 @@ async fn access_key(
 /// An engine over the data directory's store, trusting the dev CA for outbound HTTPS.
 pub fn engine(rt: &Runtime) -> anyhow::Result<Engine> {
     let mut config = EngineConfig::default();
-    if let Ok(pem) = std::fs::read_to_string(rt.data_dir.join("ca.pem")) {
-        config.extra_roots = skybridge_pki::pem::certificates(&pem).unwrap_or_default();
-    }
+    // Outbound calls reach Skybridge's own HTTPS hosts: trust the dev CA (created here on a
+    // first start, before `up` gets to it; loading it again later is idempotent).
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let (ca, _) = crate::tls::load_or_create_ca(&rt.data_dir, &rt.root_key, now)?;
+    config.extra_roots = skybridge_pki::pem::certificates(&ca.cert_pem()).unwrap_or_default();
     let store: Arc<dyn WorkflowRunStore> = rt.store.clone();
     Engine::new(config, TokioClock::system(), Some(store)).map_err(|e| anyhow::anyhow!("{e}"))
 }

@@ -53,7 +53,14 @@ fn small() -> Value {
 
 fn engine(store: Arc<dyn WorkflowRunStore>) -> Engine {
     let e = Engine::new(EngineConfig::default(), TokioClock::system(), Some(store)).unwrap();
-    let opts = |name: &str| WorkflowOptions { name: name.into(), limits: LoadLimits { max_actions: 5_000, ..Default::default() }, ..Default::default() };
+    let opts = |name: &str| WorkflowOptions {
+        name: name.into(),
+        limits: LoadLimits {
+            max_actions: 5_000,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
     e.add_workflow(definition::load_value(chain(1000), &opts("chain")).unwrap());
     e.add_workflow(definition::load_value(foreach(10_000), &opts("loop")).unwrap());
     e.add_workflow(definition::load_value(small(), &opts("small")).unwrap());
@@ -63,7 +70,10 @@ fn engine(store: Arc<dyn WorkflowRunStore>) -> Engine {
 async fn timed(e: &Engine, wf: &str, repeats: usize) -> Duration {
     let start = Instant::now();
     for _ in 0..repeats {
-        let s = e.run_to_completion(wf, "manual", TriggerRequest::default()).await.unwrap();
+        let s = e
+            .run_to_completion(wf, "manual", TriggerRequest::default())
+            .await
+            .unwrap();
         assert_eq!(s.status.as_str(), "Succeeded");
     }
     start.elapsed() / repeats as u32
@@ -73,7 +83,10 @@ async fn concurrent(e: &Engine, runs: usize) -> Duration {
     let start = Instant::now();
     let mut handles = Vec::with_capacity(runs);
     for i in 0..runs {
-        let req = TriggerRequest { body: Some(json!({"n": i})), ..TriggerRequest::default() };
+        let req = TriggerRequest {
+            body: Some(json!({"n": i})),
+            ..TriggerRequest::default()
+        };
         handles.push(e.start("small", "manual", req).await.unwrap());
     }
     for h in handles {
@@ -100,9 +113,16 @@ fn us(d: Duration) -> f64 {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(THREADS).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(THREADS)
+        .enable_all()
+        .build()
+        .unwrap();
     let eval = baseline_per_eval();
-    println!("baseline: evaluate_template(\"@add(outputs('A'), 1)\") = {:.2} µs", us(eval));
+    println!(
+        "baseline: evaluate_template(\"@add(outputs('A'), 1)\") = {:.2} µs",
+        us(eval)
+    );
     rt.block_on(async {
         let dir = std::env::temp_dir().join(format!("sb-wf-bench-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -17,7 +17,11 @@ pub const SIGNATURE_VERSION: &str = "1.0";
 
 /// The invoke path of a trigger (`/api/{workflow}/triggers/{trigger}/invoke`).
 pub fn invoke_path(workflow: &str, trigger: &str) -> String {
-    format!("/api/{}/triggers/{}/invoke", encode_segment(workflow), encode_segment(trigger))
+    format!(
+        "/api/{}/triggers/{}/invoke",
+        encode_segment(workflow),
+        encode_segment(trigger)
+    )
 }
 
 /// The permission a callback URL grants (`/triggers/{trigger}/run`).
@@ -26,13 +30,20 @@ pub fn permission(trigger: &str) -> String {
 }
 
 fn message(workflow: &str, trigger: &str, sp: &str, sv: &str) -> String {
-    format!("{}\n{}\n{sv}", invoke_path(workflow, trigger).to_ascii_lowercase(), sp.to_ascii_lowercase())
+    format!(
+        "{}\n{}\n{sv}",
+        invoke_path(workflow, trigger).to_ascii_lowercase(),
+        sp.to_ascii_lowercase()
+    )
 }
 
 /// The `sig` of a trigger's callback URL.
 pub fn sign(key: &[u8], workflow: &str, trigger: &str) -> String {
     let k = hmac::Key::new(hmac::HMAC_SHA256, key);
-    let tag = hmac::sign(&k, message(workflow, trigger, &permission(trigger), SIGNATURE_VERSION).as_bytes());
+    let tag = hmac::sign(
+        &k,
+        message(workflow, trigger, &permission(trigger), SIGNATURE_VERSION).as_bytes(),
+    );
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tag.as_ref())
 }
 
@@ -41,7 +52,9 @@ pub fn verify(key: &[u8], workflow: &str, trigger: &str, sp: &str, sv: &str, sig
     if !sp.eq_ignore_ascii_case(&permission(trigger)) || sv != SIGNATURE_VERSION {
         return false;
     }
-    let Ok(tag) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sig.trim_end_matches('=')) else {
+    let Ok(tag) =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sig.trim_end_matches('='))
+    else {
         return false;
     };
     let k = hmac::Key::new(hmac::HMAC_SHA256, key);
@@ -62,8 +75,18 @@ pub fn encode_segment(s: &str) -> String {
 }
 
 /// The callback URL of a trigger under `origin` (`https://app.workflows.example:8443`).
-pub fn callback_url(origin: &str, key: &[u8], workflow: &str, trigger: &str, relative_path: Option<&str>) -> String {
-    let mut base = format!("{}{}", origin.trim_end_matches('/'), invoke_path(workflow, trigger));
+pub fn callback_url(
+    origin: &str,
+    key: &[u8],
+    workflow: &str,
+    trigger: &str,
+    relative_path: Option<&str>,
+) -> String {
+    let mut base = format!(
+        "{}{}",
+        origin.trim_end_matches('/'),
+        invoke_path(workflow, trigger)
+    );
     if let Some(rp) = relative_path {
         base.push('/');
         base.push_str(rp.trim_matches('/'));
@@ -78,10 +101,24 @@ pub fn callback_url(origin: &str, key: &[u8], workflow: &str, trigger: &str, rel
 }
 
 /// The body of `listCallbackUrl`: `{value, method, basePath, queries, relativePath?}`.
-pub fn callback_info(origin: &str, key: &[u8], workflow: &str, trigger: &str, method: Option<&str>, relative_path: Option<&str>) -> Value {
-    let mut base = format!("{}{}", origin.trim_end_matches('/'), invoke_path(workflow, trigger));
+pub fn callback_info(
+    origin: &str,
+    key: &[u8],
+    workflow: &str,
+    trigger: &str,
+    method: Option<&str>,
+    relative_path: Option<&str>,
+) -> Value {
+    let mut base = format!(
+        "{}{}",
+        origin.trim_end_matches('/'),
+        invoke_path(workflow, trigger)
+    );
     let mut v = Map::new();
-    v.insert("value".into(), json!(callback_url(origin, key, workflow, trigger, relative_path)));
+    v.insert(
+        "value".into(),
+        json!(callback_url(origin, key, workflow, trigger, relative_path)),
+    );
     v.insert("method".into(), json!(method.unwrap_or("POST")));
     if let Some(rp) = relative_path {
         base.push('/');
@@ -112,8 +149,16 @@ pub fn callback_info(origin: &str, key: &[u8], workflow: &str, trigger: &str, me
 /// Matches a request's path remainder against a `relativePath` template (`orders/{id}`),
 /// returning the parameters (percent-decoded).
 pub fn match_relative_path(template: &str, actual: &str) -> Option<Vec<(String, String)>> {
-    let t: Vec<&str> = template.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
-    let a: Vec<&str> = actual.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    let t: Vec<&str> = template
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let a: Vec<&str> = actual
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     if t.len() != a.len() {
         return None;
     }
@@ -161,10 +206,38 @@ mod tests {
         let key = b"0123456789abcdef0123456789abcdef";
         let sig = sign(key, "Orders", "manual");
         assert_eq!(sig.len(), 43);
-        assert!(verify(key, "orders", "manual", "/triggers/manual/run", "1.0", &sig));
-        assert!(!verify(key, "orders", "manual", "/triggers/other/run", "1.0", &sig));
-        assert!(!verify(b"another key", "orders", "manual", "/triggers/manual/run", "1.0", &sig));
-        assert!(!verify(key, "orders", "manual", "/triggers/manual/run", "1.0", "not-base64!"));
+        assert!(verify(
+            key,
+            "orders",
+            "manual",
+            "/triggers/manual/run",
+            "1.0",
+            &sig
+        ));
+        assert!(!verify(
+            key,
+            "orders",
+            "manual",
+            "/triggers/other/run",
+            "1.0",
+            &sig
+        ));
+        assert!(!verify(
+            b"another key",
+            "orders",
+            "manual",
+            "/triggers/manual/run",
+            "1.0",
+            &sig
+        ));
+        assert!(!verify(
+            key,
+            "orders",
+            "manual",
+            "/triggers/manual/run",
+            "1.0",
+            "not-base64!"
+        ));
         let url = callback_url("https://a.example", key, "orders", "manual", None);
         assert!(url.starts_with("https://a.example/api/orders/triggers/manual/invoke?api-version=2022-05-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig="), "{url}");
     }
@@ -173,7 +246,10 @@ mod tests {
     fn relative_paths() {
         assert_eq!(
             match_relative_path("boom/{bang}/pow/{whack}", "boom/1/pow/%5B%5D"),
-            Some(vec![("bang".into(), "1".into()), ("whack".into(), "[]".into())])
+            Some(vec![
+                ("bang".into(), "1".into()),
+                ("whack".into(), "[]".into())
+            ])
         );
         assert_eq!(match_relative_path("a/{b}", "a"), None);
         assert_eq!(match_relative_path("a/{b}", "x/1"), None);

@@ -17,7 +17,9 @@ pub fn evaluate(text: &str, context: Option<Value>, template: bool) -> Result<St
     let result = if template {
         let trimmed = text.trim_start();
         match serde_json::from_str::<Value>(text) {
-            Ok(doc) if trimmed.starts_with('{') || trimmed.starts_with('[') => skybridge_wdl::evaluate_template(&doc, &ctx),
+            Ok(doc) if trimmed.starts_with('{') || trimmed.starts_with('[') => {
+                skybridge_wdl::evaluate_template(&doc, &ctx)
+            }
             _ => skybridge_wdl::eval_template_str(text, &ctx),
         }
     } else {
@@ -47,7 +49,10 @@ fn duration(start: &str, end: &str) -> String {
 
 /// The `runs list` table.
 pub fn format_run_list(runs: &[StoredRun]) -> String {
-    let mut out = format!("{:<36} {:<10} {:<30} {:>10}\n", "RUN", "STATUS", "START", "DURATION");
+    let mut out = format!(
+        "{:<36} {:<10} {:<30} {:>10}\n",
+        "RUN", "STATUS", "START", "DURATION"
+    );
     for r in runs {
         let d = &r.document;
         out.push_str(&format!(
@@ -83,10 +88,18 @@ pub fn format_run(run: &StoredRun, actions: &[StoredAction], width: usize) -> St
         duration(text(d, "startTime"), text(d, "endTime"))
     );
     if let Some(e) = d.get("error") {
-        out.push_str(&format!("  error: {} {}\n", text(e, "code"), text(e, "message")));
+        out.push_str(&format!(
+            "  error: {} {}\n",
+            text(e, "code"),
+            text(e, "message")
+        ));
     }
     if let Some(t) = d.get("trigger") {
-        out.push_str(&format!("trigger {}  {}\n", text(t, "name"), text(t, "status")));
+        out.push_str(&format!(
+            "trigger {}  {}\n",
+            text(t, "name"),
+            text(t, "status")
+        ));
         if let Some(o) = t.get("outputs") {
             out.push_str(&format!("  outputs: {}\n", compact(o, width)));
         } else if t.get("secureOutputs").is_some() {
@@ -96,11 +109,18 @@ pub fn format_run(run: &StoredRun, actions: &[StoredAction], width: usize) -> St
     if let Some(Value::Object(o)) = d.get("outputs")
         && !o.is_empty()
     {
-        out.push_str(&format!("outputs: {}\n", compact(&Value::Object(o.clone()), width)));
+        out.push_str(&format!(
+            "outputs: {}\n",
+            compact(&Value::Object(o.clone()), width)
+        ));
     }
     for a in actions {
         let ad = &a.document;
-        let rep = if a.repetition.is_empty() { String::new() } else { format!(" [{}]", a.repetition) };
+        let rep = if a.repetition.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", a.repetition)
+        };
         out.push_str(&format!(
             "- {}{}  {}  {}  {}\n",
             a.name,
@@ -110,11 +130,17 @@ pub fn format_run(run: &StoredRun, actions: &[StoredAction], width: usize) -> St
             duration(text(ad, "startTime"), text(ad, "endTime"))
         ));
         if let Some(e) = ad.get("error") {
-            out.push_str(&format!("    error: {}: {}\n", text(e, "code"), text(e, "message")));
+            out.push_str(&format!(
+                "    error: {}: {}\n",
+                text(e, "code"),
+                text(e, "message")
+            ));
         }
         for (key, secure) in [("inputs", "secureInputs"), ("outputs", "secureOutputs")] {
             if ad.get(secure).is_some() {
-                out.push_str(&format!("    {key}: (content not shown due to security configuration)\n"));
+                out.push_str(&format!(
+                    "    {key}: (content not shown due to security configuration)\n"
+                ));
             } else if let Some(v) = ad.get(key) {
                 out.push_str(&format!("    {key}: {}\n", compact(v, width)));
             }

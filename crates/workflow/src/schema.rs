@@ -39,7 +39,10 @@ impl SchemaError {
 
 /// Validates `value` against `schema`; an empty list means valid.
 pub fn validate(schema: &Value, value: &Value) -> Vec<SchemaError> {
-    let mut v = Validator { root: schema, errors: Vec::new() };
+    let mut v = Validator {
+        root: schema,
+        errors: Vec::new(),
+    };
     v.check(schema, value, "", 0);
     v.errors
 }
@@ -65,7 +68,11 @@ fn matches_type(t: &str, v: &Value) -> bool {
     match t.to_ascii_lowercase().as_str() {
         "null" => v.is_null(),
         "boolean" => v.is_boolean(),
-        "integer" => v.as_i64().is_some() || v.as_u64().is_some() || v.as_f64().is_some_and(|f| f.fract() == 0.0),
+        "integer" => {
+            v.as_i64().is_some()
+                || v.as_u64().is_some()
+                || v.as_f64().is_some_and(|f| f.fract() == 0.0)
+        }
         "number" => v.is_number(),
         "string" => v.is_string(),
         "array" => v.is_array(),
@@ -76,17 +83,28 @@ fn matches_type(t: &str, v: &Value) -> bool {
 
 fn capitalise(t: &str) -> String {
     let mut c = t.chars();
-    c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
 }
 
 fn join(base: &str, key: &str) -> String {
-    if base.is_empty() { key.to_string() } else { format!("{base}.{key}") }
+    if base.is_empty() {
+        key.to_string()
+    } else {
+        format!("{base}.{key}")
+    }
 }
 
 impl<'a> Validator<'a> {
     fn fail(&mut self, path: &str, kind: &'static str, message: String, value: &Value) {
         if self.errors.len() < MAX_ERRORS {
-            self.errors.push(SchemaError { path: path.to_string(), message, error_type: kind, value: value.clone() });
+            self.errors.push(SchemaError {
+                path: path.to_string(),
+                message,
+                error_type: kind,
+                value: value.clone(),
+            });
         }
     }
 
@@ -101,14 +119,24 @@ impl<'a> Validator<'a> {
         }
         let Value::Object(s) = schema else {
             if schema == &Value::Bool(false) {
-                self.fail(path, "valid", "Schema always fails validation.".into(), value);
+                self.fail(
+                    path,
+                    "valid",
+                    "Schema always fails validation.".into(),
+                    value,
+                );
             }
             return;
         };
         if let Some(r) = s.get("$ref").and_then(Value::as_str) {
             match self.resolve(r) {
                 Some(target) => self.check(target, value, path, depth + 1),
-                None => self.fail(path, "$ref", format!("Could not resolve schema reference '{r}'."), value),
+                None => self.fail(
+                    path,
+                    "$ref",
+                    format!("Could not resolve schema reference '{r}'."),
+                    value,
+                ),
             }
         }
         if let Some(t) = s.get("type") {
@@ -118,27 +146,61 @@ impl<'a> Validator<'a> {
                 _ => Vec::new(),
             };
             if !types.is_empty() && !types.iter().any(|t| matches_type(t, value)) {
-                let expected = types.iter().map(|t| capitalise(t)).collect::<Vec<_>>().join(", ");
-                self.fail(path, "type", format!("Invalid type. Expected {expected} but got {}.", type_of(value)), value);
+                let expected = types
+                    .iter()
+                    .map(|t| capitalise(t))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.fail(
+                    path,
+                    "type",
+                    format!(
+                        "Invalid type. Expected {expected} but got {}.",
+                        type_of(value)
+                    ),
+                    value,
+                );
                 return;
             }
         }
         if let Some(Value::Array(options)) = s.get("enum")
             && !options.contains(value)
         {
-            self.fail(path, "enum", format!("Value {value} is not defined in enum."), value);
+            self.fail(
+                path,
+                "enum",
+                format!("Value {value} is not defined in enum."),
+                value,
+            );
         }
         if let Some(c) = s.get("const")
             && c != value
         {
-            self.fail(path, "const", format!("Value {value} does not match const."), value);
+            self.fail(
+                path,
+                "const",
+                format!("Value {value} does not match const."),
+                value,
+            );
         }
         match value {
             Value::Object(obj) => {
                 if let Some(Value::Array(req)) = s.get("required") {
-                    let missing: Vec<&str> = req.iter().filter_map(Value::as_str).filter(|k| !obj.contains_key(*k)).collect();
+                    let missing: Vec<&str> = req
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .filter(|k| !obj.contains_key(*k))
+                        .collect();
                     if !missing.is_empty() {
-                        self.fail(path, "required", format!("Required properties are missing from object: {}.", missing.join(", ")), value);
+                        self.fail(
+                            path,
+                            "required",
+                            format!(
+                                "Required properties are missing from object: {}.",
+                                missing.join(", ")
+                            ),
+                            value,
+                        );
                     }
                 }
                 let props = s.get("properties").and_then(Value::as_object);
@@ -175,12 +237,28 @@ impl<'a> Validator<'a> {
                 if let Some(min) = s.get("minItems").and_then(Value::as_u64)
                     && (items.len() as u64) < min
                 {
-                    self.fail(path, "minItems", format!("Array item count {} is less than minimum count of {min}.", items.len()), value);
+                    self.fail(
+                        path,
+                        "minItems",
+                        format!(
+                            "Array item count {} is less than minimum count of {min}.",
+                            items.len()
+                        ),
+                        value,
+                    );
                 }
                 if let Some(max) = s.get("maxItems").and_then(Value::as_u64)
                     && (items.len() as u64) > max
                 {
-                    self.fail(path, "maxItems", format!("Array item count {} exceeds maximum count of {max}.", items.len()), value);
+                    self.fail(
+                        path,
+                        "maxItems",
+                        format!(
+                            "Array item count {} exceeds maximum count of {max}.",
+                            items.len()
+                        ),
+                        value,
+                    );
                 }
             }
             Value::String(text) => {
@@ -188,12 +266,22 @@ impl<'a> Validator<'a> {
                 if let Some(min) = s.get("minLength").and_then(Value::as_u64)
                     && len < min
                 {
-                    self.fail(path, "minLength", format!("String '{text}' is less than minimum length of {min}."), value);
+                    self.fail(
+                        path,
+                        "minLength",
+                        format!("String '{text}' is less than minimum length of {min}."),
+                        value,
+                    );
                 }
                 if let Some(max) = s.get("maxLength").and_then(Value::as_u64)
                     && len > max
                 {
-                    self.fail(path, "maxLength", format!("String '{text}' exceeds maximum length of {max}."), value);
+                    self.fail(
+                        path,
+                        "maxLength",
+                        format!("String '{text}' exceeds maximum length of {max}."),
+                        value,
+                    );
                 }
             }
             Value::Number(n) => {
@@ -202,22 +290,44 @@ impl<'a> Validator<'a> {
                 if let Some(min) = s.get("minimum").and_then(Value::as_f64)
                     && x < min
                 {
-                    self.fail(path, "minimum", format!("{kind} {n} is less than minimum value of {min}."), value);
+                    self.fail(
+                        path,
+                        "minimum",
+                        format!("{kind} {n} is less than minimum value of {min}."),
+                        value,
+                    );
                 }
                 if let Some(max) = s.get("maximum").and_then(Value::as_f64)
                     && x > max
                 {
-                    self.fail(path, "maximum", format!("{kind} {n} exceeds maximum value of {max}."), value);
+                    self.fail(
+                        path,
+                        "maximum",
+                        format!("{kind} {n} exceeds maximum value of {max}."),
+                        value,
+                    );
                 }
                 if let Some(min) = s.get("exclusiveMinimum").and_then(Value::as_f64)
                     && x <= min
                 {
-                    self.fail(path, "minimum", format!("{kind} {n} equals or is less than exclusive minimum value of {min}."), value);
+                    self.fail(
+                        path,
+                        "minimum",
+                        format!(
+                            "{kind} {n} equals or is less than exclusive minimum value of {min}."
+                        ),
+                        value,
+                    );
                 }
                 if let Some(max) = s.get("exclusiveMaximum").and_then(Value::as_f64)
                     && x >= max
                 {
-                    self.fail(path, "maximum", format!("{kind} {n} equals or exceeds exclusive maximum value of {max}."), value);
+                    self.fail(
+                        path,
+                        "maximum",
+                        format!("{kind} {n} equals or exceeds exclusive maximum value of {max}."),
+                        value,
+                    );
                 }
             }
             _ => {}
@@ -228,25 +338,45 @@ impl<'a> Validator<'a> {
             }
         }
         let passes = |this: &Self, sub: &'a Value| {
-            let mut inner = Validator { root: this.root, errors: Vec::new() };
+            let mut inner = Validator {
+                root: this.root,
+                errors: Vec::new(),
+            };
             inner.check(sub, value, path, depth + 1);
             inner.errors.is_empty()
         };
         if let Some(Value::Array(any)) = s.get("anyOf")
             && !any.iter().any(|sub| passes(self, sub))
         {
-            self.fail(path, "anyOf", "JSON does not match any schemas from 'anyOf'.".into(), value);
+            self.fail(
+                path,
+                "anyOf",
+                "JSON does not match any schemas from 'anyOf'.".into(),
+                value,
+            );
         }
         if let Some(Value::Array(one)) = s.get("oneOf") {
             let n = one.iter().filter(|sub| passes(self, sub)).count();
             if n != 1 {
-                self.fail(path, "oneOf", format!("JSON is valid against {n} schemas from 'oneOf'; exactly one is required."), value);
+                self.fail(
+                    path,
+                    "oneOf",
+                    format!(
+                        "JSON is valid against {n} schemas from 'oneOf'; exactly one is required."
+                    ),
+                    value,
+                );
             }
         }
         if let Some(not) = s.get("not")
             && passes(self, not)
         {
-            self.fail(path, "not", "JSON is valid against schema from 'not'.".into(), value);
+            self.fail(
+                path,
+                "not",
+                "JSON is valid against schema from 'not'.".into(),
+                value,
+            );
         }
     }
 }
@@ -270,8 +400,14 @@ mod tests {
         assert!(validate(&schema, &json!({"id": 1, "name": null, "tags": ["x"]})).is_empty());
         let errors = validate(&schema, &json!({"name": 3, "tags": [1], "kind": "c"}));
         let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
-        assert!(messages.contains(&"Required properties are missing from object: id."), "{messages:?}");
-        assert!(messages.contains(&"Invalid type. Expected String, Null but got Integer."), "{messages:?}");
+        assert!(
+            messages.contains(&"Required properties are missing from object: id."),
+            "{messages:?}"
+        );
+        assert!(
+            messages.contains(&"Invalid type. Expected String, Null but got Integer."),
+            "{messages:?}"
+        );
         assert!(errors.iter().any(|e| e.path == "tags[0]"));
         assert!(errors.iter().any(|e| e.error_type == "enum"));
     }
@@ -287,6 +423,9 @@ mod tests {
         assert_eq!(validate(&schema, &json!(0)).len(), 1);
         let deep = (0..200).fold(json!({"type": "string"}), |s, _| json!({"items": s}));
         let value = (0..200).fold(json!(1), |v, _| json!([v]));
-        assert!(validate(&deep, &value).is_empty(), "depth is bounded, not a stack overflow");
+        assert!(
+            validate(&deep, &value).is_empty(),
+            "depth is bounded, not a stack overflow"
+        );
     }
 }

@@ -95,8 +95,18 @@ pub fn parse_time(s: &str) -> Option<SystemTime> {
         })
         .or_else(|| {
             // A date alone, or minutes without seconds.
-            let with_secs = if s.len() == 16 { format!("{s}:00Z") } else if s.len() == 10 { format!("{s}T00:00:00Z") } else { return None };
-            ::time::OffsetDateTime::parse(&with_secs, &::time::format_description::well_known::Rfc3339).ok()
+            let with_secs = if s.len() == 16 {
+                format!("{s}:00Z")
+            } else if s.len() == 10 {
+                format!("{s}T00:00:00Z")
+            } else {
+                return None;
+            };
+            ::time::OffsetDateTime::parse(
+                &with_secs,
+                &::time::format_description::well_known::Rfc3339,
+            )
+            .ok()
         })?;
     let nanos = parsed.unix_timestamp_nanos();
     if nanos < 0 {
@@ -208,9 +218,15 @@ mod tests {
     #[test]
     fn durations() {
         assert_eq!(parse_iso_duration("PT10S"), Some(Duration::from_secs(10)));
-        assert_eq!(parse_iso_duration("pt1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(
+            parse_iso_duration("pt1h30m"),
+            Some(Duration::from_secs(5400))
+        );
         assert_eq!(parse_iso_duration("P1D"), Some(Duration::from_secs(86400)));
-        assert_eq!(parse_iso_duration("PT0.5S"), Some(Duration::from_millis(500)));
+        assert_eq!(
+            parse_iso_duration("PT0.5S"),
+            Some(Duration::from_millis(500))
+        );
         assert_eq!(parse_iso_duration("P"), None);
         assert_eq!(parse_iso_duration("PT"), None);
         assert_eq!(parse_iso_duration("10S"), None);
@@ -218,7 +234,10 @@ mod tests {
         assert_eq!(format_iso_duration(Duration::from_secs(5400)), "PT1H30M");
         assert_eq!(format_iso_duration(Duration::from_secs(0)), "PT0S");
         assert_eq!(parse_timespan("00:03:45"), Some(Duration::from_secs(225)));
-        assert_eq!(parse_timespan("90.00:00:00"), Some(Duration::from_secs(90 * 86400)));
+        assert_eq!(
+            parse_timespan("90.00:00:00"),
+            Some(Duration::from_secs(90 * 86400))
+        );
     }
 
     #[test]

@@ -26,12 +26,23 @@ async fn variables() {
     })));
     let (s, recs) = h.run("w", None).await;
     assert_eq!(s.status.as_str(), "Succeeded");
-    assert_eq!(doc_of(&recs, "Out")["outputs"], json!({"n": 5, "s": "reset", "arr": [{"k": "a5"}]}));
-    assert_eq!(doc_of(&recs, "Set")["outputs"], json!({"body": {"name": "s", "value": "reset"}}));
+    assert_eq!(
+        doc_of(&recs, "Out")["outputs"],
+        json!({"n": 5, "s": "reset", "arr": [{"k": "a5"}]})
+    );
+    assert_eq!(
+        doc_of(&recs, "Set")["outputs"],
+        json!({"body": {"name": "s", "value": "reset"}})
+    );
     assert_eq!(doc_of(&recs, "Init_n")["code"], "NotSpecified");
     let bad = doc_of(&recs, "Bad_type");
     assert_eq!(bad["status"], "Failed");
-    assert!(bad["error"]["message"].as_str().unwrap().contains("cannot be initialized or updated with value of type 'String'"));
+    assert!(
+        bad["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be initialized or updated with value of type 'String'")
+    );
 }
 
 #[tokio::test]
@@ -57,7 +68,10 @@ async fn conditions_string_and_object_forms() {
     let big = doc_of(&recs, "Big");
     assert_eq!(big["status"], "Skipped");
     assert_eq!(big["error"]["code"], "ActionBranchingConditionNotSatisfied");
-    assert_eq!(doc_of(&recs, "Check")["inputs"], json!({"expressionResult": false}));
+    assert_eq!(
+        doc_of(&recs, "Check")["inputs"],
+        json!({"expressionResult": false})
+    );
     assert_eq!(status_of(&recs, "Always"), "Succeeded");
     assert_eq!(status_of(&recs, "Never"), "Skipped");
 }
@@ -65,10 +79,18 @@ async fn conditions_string_and_object_forms() {
 #[tokio::test]
 async fn condition_must_be_boolean() {
     let h = harness().await;
-    h.add("w", wf(json!({"Check": {"type": "If", "expression": "@triggerBody()", "actions": {}}})));
+    h.add(
+        "w",
+        wf(json!({"Check": {"type": "If", "expression": "@triggerBody()", "actions": {}}})),
+    );
     let (s, recs) = h.run("w", Some(json!("yes"))).await;
     assert_eq!(s.status.as_str(), "Failed");
-    assert!(doc_of(&recs, "Check")["error"]["message"].as_str().unwrap().contains("'Boolean'"));
+    assert!(
+        doc_of(&recs, "Check")["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'Boolean'")
+    );
 }
 
 #[tokio::test]
@@ -85,11 +107,19 @@ async fn switch_cases() {
             "default": {"actions": {"Other": {"type": "Compose", "inputs": "d"}}}
         }
     })));
-    for (body, ran) in [(json!({"kind": "order"}), "Order"), (json!({"kind": 2}), "Two"), (json!({"kind": "x"}), "Other")] {
+    for (body, ran) in [
+        (json!({"kind": "order"}), "Order"),
+        (json!({"kind": 2}), "Two"),
+        (json!({"kind": "x"}), "Other"),
+    ] {
         let (s, recs) = h.run("w", Some(body)).await;
         assert_eq!(s.status.as_str(), "Succeeded");
         for name in ["Order", "Two", "Other"] {
-            assert_eq!(status_of(&recs, name), if name == ran { "Succeeded" } else { "Skipped" }, "{name}");
+            assert_eq!(
+                status_of(&recs, name),
+                if name == ran { "Succeeded" } else { "Skipped" },
+                "{name}"
+            );
         }
     }
     let (s, recs) = h.run("w", Some(json!({"kind": [1]}))).await;
@@ -109,19 +139,37 @@ async fn data_operations() {
         "Csv": {"type": "Table", "inputs": {"from": "@body('Shape')", "format": "CSV"}, "runAfter": {"Shape": ["Succeeded"]}},
         "Html": {"type": "Table", "inputs": {"from": "@body('Parse')", "format": "html", "columns": [{"header": "Name", "value": "@item()['name']"}, {"header": "Qty", "value": "@item()?['qty']"}]}, "runAfter": {"Parse": ["Succeeded"]}}
     })));
-    let body = json!([{"name": "a,b", "qty": 2}, {"name": "<c>", "qty": 1}, {"name": "d\"", "qty": 3}]);
+    let body =
+        json!([{"name": "a,b", "qty": 2}, {"name": "<c>", "qty": 1}, {"name": "d\"", "qty": 3}]);
     let (s, recs) = h.run("w", Some(body)).await;
     assert_eq!(s.status.as_str(), "Succeeded");
-    assert_eq!(doc_of(&recs, "Filter")["outputs"]["body"].as_array().unwrap().len(), 2);
-    assert_eq!(doc_of(&recs, "Shape")["outputs"]["body"], json!([{"Item": "a,b", "Double": 4}, {"Item": "d\"", "Double": 6}]));
+    assert_eq!(
+        doc_of(&recs, "Filter")["outputs"]["body"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        doc_of(&recs, "Shape")["outputs"]["body"],
+        json!([{"Item": "a,b", "Double": 4}, {"Item": "d\"", "Double": 6}])
+    );
     assert_eq!(doc_of(&recs, "Joined")["outputs"]["body"], "a,b, <c>, d\"");
-    assert_eq!(doc_of(&recs, "Csv")["outputs"]["body"], "Item,Double\n\"a,b\",4\n\"d\"\"\",6");
+    assert_eq!(
+        doc_of(&recs, "Csv")["outputs"]["body"],
+        "Item,Double\n\"a,b\",4\n\"d\"\"\",6"
+    );
     assert_eq!(
         doc_of(&recs, "Html")["outputs"]["body"],
         "<table><thead><tr><th>Name</th><th>Qty</th></tr></thead><tbody><tr><td>a,b</td><td>2</td></tr><tr><td>&lt;c&gt;</td><td>1</td></tr><tr><td>d&quot;</td><td>3</td></tr></tbody></table>"
     );
     // Key order is the author's.
-    let shape = doc_of(&recs, "Shape")["outputs"]["body"][0].as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    let shape = doc_of(&recs, "Shape")["outputs"]["body"][0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect::<Vec<_>>();
     assert_eq!(shape, vec!["Item", "Double"]);
 }
 
@@ -136,7 +184,10 @@ async fn parse_json_failures() {
     assert_eq!(s.status.as_str(), "Failed");
     let p = doc_of(&recs, "Parse");
     assert_eq!(p["error"]["code"], "ValidationFailed");
-    assert_eq!(p["outputs"]["errors"][0]["message"], "Invalid type. Expected Integer but got String.");
+    assert_eq!(
+        p["outputs"]["errors"][0]["message"],
+        "Invalid type. Expected Integer but got String."
+    );
     assert_eq!(doc_of(&recs, "Text")["error"]["code"], "InvalidJSON");
 }
 
@@ -152,27 +203,47 @@ async fn parameters_app_settings_and_outputs() {
             "triggers": {"manual": {"type": "Request", "kind": "Http"}},
             "actions": {
                 "Hello": {"type": "Compose", "inputs": "@{parameters('greeting')} @{appsetting('Target')} x@{parameters('limit')}"},
-                "Url": {"type": "Compose", "inputs": "@parameters('endpoint')"}
+                "Url": {"type": "Compose", "inputs": "@parameters('endpoint')"},
+                "Uses_secret": {"type": "Compose", "inputs": "@concat('pwd=', parameters('secret'))"},
+                "Len": {"type": "Compose", "inputs": "@length(outputs('Uses_secret'))", "runAfter": {"Uses_secret": ["Succeeded"]}}
             },
             "outputs": {"message": {"type": "String", "value": "@outputs('Hello')"}, "broken": {"type": "Int", "value": "@div(1,0)"}}
         },
         "kind": "Stateful"
     });
     let mut sources = ParameterSources::default();
-    sources.values.insert("greeting".into(), json!("@appsetting('Greeting')"));
+    sources
+        .values
+        .insert("greeting".into(), json!("@appsetting('Greeting')"));
     sources.values.insert("limit".into(), json!("7"));
-    sources.values.insert("endpoint".into(), json!("https://example.test"));
+    sources
+        .values
+        .insert("endpoint".into(), json!("https://example.test"));
     sources.app_settings.insert("Greeting".into(), "Hi".into());
     sources.app_settings.insert("Target".into(), "there".into());
-    let wf = definition::load_value(doc, &WorkflowOptions { name: "p".into(), parameters: sources, ..Default::default() }).unwrap();
+    let wf = definition::load_value(
+        doc,
+        &WorkflowOptions {
+            name: "p".into(),
+            parameters: sources,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let h = harness().await;
     h.engine.add_workflow(wf);
     let (s, recs) = h.run("p", None).await;
     assert_eq!(s.status.as_str(), "Succeeded");
     assert_eq!(doc_of(&recs, "Hello")["outputs"], "Hi there x7");
     assert_eq!(doc_of(&recs, "Url")["outputs"], "https://example.test");
-    assert_eq!(s.outputs["message"], json!({"type": "String", "value": "Hi there x7"}));
+    assert_eq!(
+        s.outputs["message"],
+        json!({"type": "String", "value": "Hi there x7"})
+    );
     assert_eq!(s.outputs["broken"]["error"]["code"], "InvalidTemplate");
+    // securestring values never reach history, while expressions see them.
+    assert_eq!(doc_of(&recs, "Uses_secret")["outputs"], "pwd=*sanitized*");
+    assert_eq!(doc_of(&recs, "Len")["outputs"], 11);
 }
 
 #[tokio::test]
@@ -199,10 +270,17 @@ async fn static_results_secure_data_and_tracked_properties() {
     assert_eq!(s.status.as_str(), "Succeeded");
     assert_eq!(doc_of(&recs, "Mocked")["code"], "OK");
     let secret = doc_of(&recs, "Secret");
-    assert!(secret.get("inputs").is_none() && secret.get("outputs").is_none(), "{secret}");
+    assert!(
+        secret.get("inputs").is_none() && secret.get("outputs").is_none(),
+        "{secret}"
+    );
     assert_eq!(secret["secureInputs"], true);
     assert_eq!(secret["trackedProperties"]["order"], "s3cr3t");
-    assert_eq!(doc_of(&recs, "Uses_secret")["outputs"], "s3cr3t", "expressions still see secured values");
+    assert_eq!(
+        doc_of(&recs, "Uses_secret")["outputs"],
+        "s3cr3t",
+        "expressions still see secured values"
+    );
 }
 
 #[tokio::test]
@@ -224,7 +302,10 @@ async fn wait_interval_and_until() {
     })));
     let (s, recs) = h.run("w", None).await;
     assert_eq!(s.status.as_str(), "Succeeded");
-    let now = doc_of(&recs, "Now")["outputs"].as_str().unwrap().to_string();
+    let now = doc_of(&recs, "Now")["outputs"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(now.starts_with("2026-01-01T05:00:0"), "{now}");
 }
 
@@ -234,20 +315,30 @@ async fn child_workflows() {
     h.add("child", wf(json!({
         "Reply": {"type": "Response", "inputs": {"statusCode": 201, "headers": {"X-Child": "yes"}, "body": {"echo": "@triggerBody()['v']"}}}
     })));
-    h.add("fire_and_forget", wf(json!({"Noop": {"type": "Compose", "inputs": 1}})));
+    h.add(
+        "fire_and_forget",
+        wf(json!({"Noop": {"type": "Compose", "inputs": 1}})),
+    );
     h.add("parent", wf(json!({
         "Call": {"type": "Workflow", "inputs": {"host": {"workflow": {"id": "child"}, "triggerName": "manual"}, "body": {"v": 42}}},
         "Call2": {"type": "Workflow", "inputs": {"host": {"workflow": {"id": "/subscriptions/x/resourceGroups/y/providers/Microsoft.Logic/workflows/fire_and_forget"}}}},
         "Missing": {"type": "Workflow", "inputs": {"host": {"workflow": {"id": "nope"}}}}
     })));
     let (s, recs) = h.run("parent", None).await;
-    assert_eq!(s.status.as_str(), "Failed", "the missing child fails the run");
+    assert_eq!(
+        s.status.as_str(),
+        "Failed",
+        "the missing child fails the run"
+    );
     let call = doc_of(&recs, "Call");
     assert_eq!(call["code"], "Created");
     assert_eq!(call["outputs"]["body"], json!({"echo": 42}));
     assert_eq!(call["outputs"]["headers"]["X-Child"], "yes");
     assert_eq!(doc_of(&recs, "Call2")["outputs"]["statusCode"], 202);
-    assert_eq!(doc_of(&recs, "Missing")["error"]["code"], "WorkflowNotFound");
+    assert_eq!(
+        doc_of(&recs, "Missing")["error"]["code"],
+        "WorkflowNotFound"
+    );
     // A workflow calling itself stops at the nesting limit instead of recursing forever.
     h.add("recursive", wf(json!({
         "Again": {"type": "Workflow", "inputs": {"host": {"workflow": {"id": "recursive"}}}},

@@ -9,7 +9,14 @@ use common::*;
 use serde_json::{Value, json};
 use skybridge_workflow::EngineConfig;
 
-async fn run_http(script: Arc<Scripted>, action: Value) -> (skybridge_workflow::history::RunSummary, Vec<skybridge_workflow::history::StoredAction>, u64) {
+async fn run_http(
+    script: Arc<Scripted>,
+    action: Value,
+) -> (
+    skybridge_workflow::history::RunSummary,
+    Vec<skybridge_workflow::history::StoredAction>,
+    u64,
+) {
     let h = harness_with(EngineConfig::default(), Some(script)).await;
     h.add("w", wf(json!({"Call": action})));
     let start = tokio::time::Instant::now();
@@ -29,7 +36,15 @@ fn get(extra: Value) -> Value {
 
 #[tokio::test(start_paused = true)]
 async fn default_policy_retries_with_the_exponential_formula() {
-    let script = Scripted::new(vec![resp(500, &[], ""), resp(503, &[("x-ms-request-id", "r1")], ""), resp(200, &[("Content-Type", "application/json")], r#"{"ok":true}"#)]);
+    let script = Scripted::new(vec![
+        resp(500, &[], ""),
+        resp(503, &[("x-ms-request-id", "r1")], ""),
+        resp(
+            200,
+            &[("Content-Type", "application/json")],
+            r#"{"ok":true}"#,
+        ),
+    ]);
     let (s, recs, secs) = run_http(script.clone(), get(json!({}))).await;
     assert_eq!(s.status.as_str(), "Succeeded");
     let call = doc_of(&recs, "Call");
@@ -61,21 +76,40 @@ async fn retries_run_out() {
 #[tokio::test(start_paused = true)]
 async fn policies_none_fixed_retry_after_and_no_retry_on_4xx() {
     let script = Scripted::new(vec![resp(500, &[], ""), resp(200, &[], "")]);
-    let (s, _, _) = run_http(script.clone(), get(json!({"retryPolicy": {"type": "none"}}))).await;
+    let (s, _, _) = run_http(
+        script.clone(),
+        get(json!({"retryPolicy": {"type": "none"}})),
+    )
+    .await;
     assert_eq!(s.status.as_str(), "Failed");
     assert_eq!(script.calls.load(Ordering::SeqCst), 1);
 
-    let script = Scripted::new(vec![resp(500, &[], ""), resp(500, &[], ""), resp(200, &[], "")]);
-    let (s, _, secs) = run_http(script.clone(), get(json!({"retryPolicy": {"type": "fixed", "count": 2, "interval": "PT30S"}}))).await;
+    let script = Scripted::new(vec![
+        resp(500, &[], ""),
+        resp(500, &[], ""),
+        resp(200, &[], ""),
+    ]);
+    let (s, _, secs) = run_http(
+        script.clone(),
+        get(json!({"retryPolicy": {"type": "fixed", "count": 2, "interval": "PT30S"}})),
+    )
+    .await;
     assert_eq!(s.status.as_str(), "Succeeded");
     assert_eq!(secs, 60);
 
-    let script = Scripted::new(vec![resp(429, &[("Retry-After", "120")], ""), resp(200, &[], "")]);
+    let script = Scripted::new(vec![
+        resp(429, &[("Retry-After", "120")], ""),
+        resp(200, &[], ""),
+    ]);
     let (s, _, secs) = run_http(script.clone(), get(json!({}))).await;
     assert_eq!(s.status.as_str(), "Succeeded");
     assert!(secs >= 120, "{secs}");
 
-    let script = Scripted::new(vec![resp(404, &[("Content-Type", "text/plain")], "missing")]);
+    let script = Scripted::new(vec![resp(
+        404,
+        &[("Content-Type", "text/plain")],
+        "missing",
+    )]);
     let (s, recs, _) = run_http(script.clone(), get(json!({}))).await;
     assert_eq!(s.status.as_str(), "Failed");
     assert_eq!(doc_of(&recs, "Call")["code"], "NotFound");
@@ -85,24 +119,51 @@ async fn policies_none_fixed_retry_after_and_no_retry_on_4xx() {
     let script = Scripted::new(vec![Err("connection refused".into()), resp(200, &[], "")]);
     let (s, recs, _) = run_http(script.clone(), get(json!({}))).await;
     assert_eq!(s.status.as_str(), "Succeeded");
-    assert_eq!(doc_of(&recs, "Call")["retryHistory"][0]["error"]["code"], "HttpRequestFailed");
+    assert_eq!(
+        doc_of(&recs, "Call")["retryHistory"][0]["error"]["code"],
+        "HttpRequestFailed"
+    );
 
-    let script = Scripted::new((0..5).map(|_| Err("connection refused".to_string())).collect());
+    let script = Scripted::new(
+        (0..5)
+            .map(|_| Err("connection refused".to_string()))
+            .collect(),
+    );
     let (s, recs, _) = run_http(script.clone(), get(json!({}))).await;
     assert_eq!(s.status.as_str(), "Failed");
-    assert!(doc_of(&recs, "Call")["error"]["message"].as_str().unwrap().contains("connection refused"));
+    assert!(
+        doc_of(&recs, "Call")["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("connection refused")
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn asynchronous_pattern() {
     let script = Scripted::new(vec![
-        resp(202, &[("Location", "/operations/1"), ("Retry-After", "5")], ""),
-        resp(202, &[("Location", "https://api.example.test/operations/1")], ""),
-        resp(200, &[("Content-Type", "application/json")], r#"{"done":true}"#),
+        resp(
+            202,
+            &[("Location", "/operations/1"), ("Retry-After", "5")],
+            "",
+        ),
+        resp(
+            202,
+            &[("Location", "https://api.example.test/operations/1")],
+            "",
+        ),
+        resp(
+            200,
+            &[("Content-Type", "application/json")],
+            r#"{"done":true}"#,
+        ),
     ]);
     let (s, recs, secs) = run_http(script.clone(), get(json!({}))).await;
     assert_eq!(s.status.as_str(), "Succeeded");
-    assert_eq!(doc_of(&recs, "Call")["outputs"]["body"], json!({"done": true}));
+    assert_eq!(
+        doc_of(&recs, "Call")["outputs"]["body"],
+        json!({"done": true})
+    );
     assert_eq!(secs, 15, "5 s from Retry-After, then the 10 s default");
     let reqs = script.requests.lock().unwrap().clone();
     assert_eq!(reqs[1].url, "https://api.example.test/operations/1");
@@ -116,7 +177,11 @@ async fn asynchronous_pattern() {
     assert_eq!(doc_of(&recs, "Call")["code"], "Accepted");
 
     // An operation that never finishes is cut off by limit.timeout.
-    let script = Scripted::new((0..100).map(|_| resp(202, &[("Location", "/op")], "")).collect());
+    let script = Scripted::new(
+        (0..100)
+            .map(|_| resp(202, &[("Location", "/op")], ""))
+            .collect(),
+    );
     let mut action = get(json!({}));
     action["limit"] = json!({"timeout": "PT2M"});
     let (s, recs, _) = run_http(script, action).await;
@@ -126,7 +191,11 @@ async fn asynchronous_pattern() {
 
 #[tokio::test]
 async fn request_shape_and_authentication() {
-    let script = Scripted::new(vec![resp(201, &[], ""), resp(200, &[], ""), resp(200, &[], "")]);
+    let script = Scripted::new(vec![
+        resp(201, &[], ""),
+        resp(200, &[], ""),
+        resp(200, &[], ""),
+    ]);
     let h = harness_with(EngineConfig::default(), Some(script.clone())).await;
     h.add("w", wf(json!({
         "Post": {"type": "Http", "inputs": {
@@ -147,8 +216,16 @@ async fn request_shape_and_authentication() {
     assert_eq!(reqs.len(), 2, "the MSI call never leaves");
     let post = &reqs[0];
     assert_eq!(post.method, "POST");
-    assert_eq!(post.url, "https://api.example.test/orders?api-version=2024-01-01&q=a+b%26c");
-    let header = |r: &skybridge_workflow::engine::OutboundRequest, n: &str| r.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone());
+    assert_eq!(
+        post.url,
+        "https://api.example.test/orders?api-version=2024-01-01&q=a+b%26c"
+    );
+    let header = |r: &skybridge_workflow::engine::OutboundRequest, n: &str| {
+        r.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.clone())
+    };
     assert_eq!(header(post, "authorization").unwrap(), "Basic dTpwQHNz");
     assert_eq!(header(post, "content-type").unwrap(), "application/json");
     assert_eq!(header(post, "x-custom").unwrap(), "1");
@@ -159,18 +236,35 @@ async fn request_shape_and_authentication() {
     assert!(header(&reqs[1], "x-ms-workflow-name").is_none());
     let recorded = &doc_of(&recs, "Post")["inputs"]["authentication"];
     assert_eq!(recorded["password"], "*sanitized*");
-    assert_eq!(doc_of(&recs, "Raw")["inputs"]["authentication"]["value"], "*sanitized*");
+    assert_eq!(
+        doc_of(&recs, "Raw")["inputs"]["authentication"]["value"],
+        "*sanitized*"
+    );
     let msi = doc_of(&recs, "Msi");
-    assert_eq!(msi["error"]["message"], "The authentication type 'ManagedServiceIdentity' is not available yet in Skybridge.");
-    assert!(doc_of(&recs, "Bad_uri")["error"]["message"].as_str().unwrap().contains("is not valid"));
+    assert_eq!(
+        msi["error"]["message"],
+        "The authentication type 'ManagedServiceIdentity' is not available yet in Skybridge."
+    );
+    assert!(
+        doc_of(&recs, "Bad_uri")["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is not valid")
+    );
 }
 
 #[tokio::test]
 async fn real_socket_round_trip() {
     use axum::routing::{get, post};
     let app = axum::Router::new()
-        .route("/hello", get(|| async { axum::Json(json!({"hello": "world"})) }))
-        .route("/echo", post(|body: String| async move { ([("content-type", "text/plain")], body) }));
+        .route(
+            "/hello",
+            get(|| async { axum::Json(json!({"hello": "world"})) }),
+        )
+        .route(
+            "/echo",
+            post(|body: String| async move { ([("content-type", "text/plain")], body) }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -182,7 +276,10 @@ async fn real_socket_round_trip() {
     })));
     let (s, recs) = h.run("w", None).await;
     assert_eq!(s.status.as_str(), "Failed");
-    assert_eq!(doc_of(&recs, "Hello")["outputs"]["body"], json!({"hello": "world"}));
+    assert_eq!(
+        doc_of(&recs, "Hello")["outputs"]["body"],
+        json!({"hello": "world"})
+    );
     assert_eq!(doc_of(&recs, "Echo")["outputs"]["body"], "world");
     assert_eq!(doc_of(&recs, "Down")["status"], "Failed");
 }

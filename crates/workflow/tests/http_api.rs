@@ -37,33 +37,57 @@ async fn setup(config: EngineConfig) -> (Harness, axum::Router) {
         "Reply": {"type": "Response", "inputs": {"statusCode": 200}, "runAfter": {"Pause": ["Succeeded"]}}
     })));
     for w in ["echo", "fire", "paths", "broken", "slow"] {
-        h.engine.set_access_key(w, format!("key-of-{w}-0123456789abcdef").into_bytes());
+        h.engine
+            .set_access_key(w, format!("key-of-{w}-0123456789abcdef").into_bytes());
     }
-    let app = router(WorkflowApi::new(h.engine.clone(), None, Some(ORIGIN.into())));
+    let app = router(WorkflowApi::new(
+        h.engine.clone(),
+        None,
+        Some(ORIGIN.into()),
+    ));
     (h, app)
 }
 
-async fn call(app: &axum::Router, method: &str, uri: &str, body: Option<Value>, headers: &[(&str, &str)]) -> (StatusCode, http::HeaderMap, Value) {
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> (StatusCode, http::HeaderMap, Value) {
     let mut b = Request::builder().method(method).uri(uri);
     for (k, v) in headers {
         b = b.header(*k, *v);
     }
     let req = match body {
-        Some(v) => b.header("content-type", "application/json").body(Body::from(v.to_string())).unwrap(),
+        Some(v) => b
+            .header("content-type", "application/json")
+            .body(Body::from(v.to_string()))
+            .unwrap(),
         None => b.body(Body::empty()).unwrap(),
     };
     let res = app.clone().oneshot(req).await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
-    let v = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let v = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     (status, headers, v)
 }
 
 const M: &str = "/runtime/webhooks/workflow/api/management/workflows";
 
 async fn callback(app: &axum::Router, wf: &str) -> String {
-    let (st, _, info) = call(app, "POST", &format!("{M}/{wf}/triggers/manual/listCallbackUrl"), None, &[]).await;
+    let (st, _, info) = call(
+        app,
+        "POST",
+        &format!("{M}/{wf}/triggers/manual/listCallbackUrl"),
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(st, StatusCode::OK, "{info}");
     let url = info["value"].as_str().unwrap();
     assert!(url.starts_with(ORIGIN));
@@ -74,11 +98,21 @@ async fn callback(app: &axum::Router, wf: &str) -> String {
 async fn request_response_round_trip() {
     let (h, app) = setup(EngineConfig::default()).await;
     let url = callback(&app, "echo").await;
-    let (st, headers, body) = call(&app, "POST", &format!("{url}&q=search"), Some(json!({"name": "Ada"})), &[]).await;
+    let (st, headers, body) = call(
+        &app,
+        "POST",
+        &format!("{url}&q=search"),
+        Some(json!({"name": "Ada"})),
+        &[],
+    )
+    .await;
     assert_eq!(st, StatusCode::CREATED, "{body}");
     assert_eq!(body["message"], "Hello Ada");
     assert_eq!(body["q"], "search");
-    let run_id = headers["x-ms-workflow-run-id"].to_str().unwrap().to_string();
+    let run_id = headers["x-ms-workflow-run-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert_eq!(headers["x-run"].to_str().unwrap(), run_id);
     assert!(run_id.ends_with("CU00") && run_id.len() == 33);
     // The run is in history once it ends.
@@ -87,21 +121,55 @@ async fn request_response_round_trip() {
     assert_eq!(st, StatusCode::OK);
     assert_eq!(run["properties"]["status"], "Succeeded");
     assert_eq!(run["properties"]["trigger"]["name"], "manual");
-    let link = run["properties"]["trigger"]["outputsLink"]["uri"].as_str().unwrap().trim_start_matches(ORIGIN).to_string();
+    let link = run["properties"]["trigger"]["outputsLink"]["uri"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches(ORIGIN)
+        .to_string();
     let (_, _, outputs) = call(&app, "GET", &link, None, &[]).await;
     assert_eq!(outputs["body"], json!({"name": "Ada"}));
     assert_eq!(outputs["queries"], json!({"q": "search"}));
     assert_eq!(outputs["headers"]["Content-Type"], "application/json");
-    let (_, _, actions) = call(&app, "GET", &format!("{M}/echo/runs/{run_id}/actions"), None, &[]).await;
-    let names: Vec<&str> = actions["value"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    let (_, _, actions) = call(
+        &app,
+        "GET",
+        &format!("{M}/echo/runs/{run_id}/actions"),
+        None,
+        &[],
+    )
+    .await;
+    let names: Vec<&str> = actions["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["Greet", "Reply"]);
-    let (_, _, greet) = call(&app, "GET", &format!("{M}/echo/runs/{run_id}/actions/Greet"), None, &[]).await;
+    let (_, _, greet) = call(
+        &app,
+        "GET",
+        &format!("{M}/echo/runs/{run_id}/actions/Greet"),
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(greet["properties"]["status"], "Succeeded");
     assert_eq!(greet["properties"]["code"], "OK");
-    let link = greet["properties"]["outputsLink"]["uri"].as_str().unwrap().trim_start_matches(ORIGIN).to_string();
+    let link = greet["properties"]["outputsLink"]["uri"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches(ORIGIN)
+        .to_string();
     let (_, _, out) = call(&app, "GET", &link, None, &[]).await;
     assert_eq!(out, json!("Hello Ada"));
-    let (_, _, list) = call(&app, "GET", &format!("{M}/echo/runs?$filter=status%20eq%20%27Succeeded%27&$top=5"), None, &[]).await;
+    let (_, _, list) = call(
+        &app,
+        "GET",
+        &format!("{M}/echo/runs?$filter=status%20eq%20%27Succeeded%27&$top=5"),
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(list["value"].as_array().unwrap().len(), 1);
     let _ = h;
 }
@@ -110,10 +178,20 @@ async fn request_response_round_trip() {
 async fn no_response_action_answers_202() {
     let (_h, app) = setup(EngineConfig::default()).await;
     let url = callback(&app, "fire").await;
-    let (st, headers, _) = call(&app, "POST", &url, Some(json!({})), &[("x-ms-client-tracking-id", "my-id")]).await;
+    let (st, headers, _) = call(
+        &app,
+        "POST",
+        &url,
+        Some(json!({})),
+        &[("x-ms-client-tracking-id", "my-id")],
+    )
+    .await;
     assert_eq!(st, StatusCode::ACCEPTED);
     assert_eq!(headers["x-ms-client-tracking-id"], "my-id");
-    let run_id = headers["x-ms-workflow-run-id"].to_str().unwrap().to_string();
+    let run_id = headers["x-ms-workflow-run-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
     let mut done = Value::Null;
     for _ in 0..100 {
         let (_, _, run) = call(&app, "GET", &format!("{M}/fire/runs/{run_id}"), None, &[]).await;
@@ -123,15 +201,42 @@ async fn no_response_action_answers_202() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    assert_eq!(done["properties"]["correlation"]["clientTrackingId"], "my-id");
-    let (_, _, reps) = call(&app, "GET", &format!("{M}/fire/runs/{run_id}/actions/Item/repetitions"), None, &[]).await;
+    assert_eq!(
+        done["properties"]["correlation"]["clientTrackingId"],
+        "my-id"
+    );
+    let (_, _, reps) = call(
+        &app,
+        "GET",
+        &format!("{M}/fire/runs/{run_id}/actions/Item/repetitions"),
+        None,
+        &[],
+    )
+    .await;
     let reps = reps["value"].as_array().unwrap().clone();
     assert_eq!(reps.len(), 3);
     assert_eq!(reps[2]["name"], "000002");
-    assert_eq!(reps[2]["properties"]["repetitionIndexes"], json!([{"scopeName": "Loop", "itemIndex": 2}]));
-    let (_, _, rep) = call(&app, "GET", &format!("{M}/fire/runs/{run_id}/actions/Item/repetitions/000001/contents/outputs"), None, &[]).await;
+    assert_eq!(
+        reps[2]["properties"]["repetitionIndexes"],
+        json!([{"scopeName": "Loop", "itemIndex": 2}])
+    );
+    let (_, _, rep) = call(
+        &app,
+        "GET",
+        &format!("{M}/fire/runs/{run_id}/actions/Item/repetitions/000001/contents/outputs"),
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(rep, json!(1));
-    let (_, _, item) = call(&app, "GET", &format!("{M}/fire/runs/{run_id}/actions/Item"), None, &[]).await;
+    let (_, _, item) = call(
+        &app,
+        "GET",
+        &format!("{M}/fire/runs/{run_id}/actions/Item"),
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(item["properties"]["repetitionCount"], 3);
 }
 
@@ -142,18 +247,38 @@ async fn signatures_methods_paths_and_schemas() {
     let tampered = url.replace("sig=", "sig=x");
     let (st, _, body) = call(&app, "POST", &tampered, Some(json!({"name": "a"})), &[]).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
-    assert_eq!(body["error"]["code"], "DirectApiInvalidAuthorizationSignature");
+    assert_eq!(
+        body["error"]["code"],
+        "DirectApiInvalidAuthorizationSignature"
+    );
     let unsigned = url.split("&sig=").next().unwrap().to_string();
     let (st, _, body) = call(&app, "POST", &unsigned, Some(json!({"name": "a"})), &[]).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"]["code"], "DirectApiAuthorizationRequired");
-    let (st, _, body) = call(&app, "POST", &url, Some(json!({"name": "a"})), &[("authorization", "Bearer x")]).await;
+    let (st, _, body) = call(
+        &app,
+        "POST",
+        &url,
+        Some(json!({"name": "a"})),
+        &[("authorization", "Bearer x")],
+    )
+    .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"]["code"], "DirectApiRequestHasMoreThanOneAuthorization");
+    assert_eq!(
+        body["error"]["code"],
+        "DirectApiRequestHasMoreThanOneAuthorization"
+    );
     // Another workflow's signature does not open this one.
     let other = callback(&app, "fire").await;
     let sig = other.split("sig=").nth(1).unwrap();
-    let (st, _, _) = call(&app, "POST", &format!("{unsigned}&sig={sig}"), Some(json!({"name": "a"})), &[]).await;
+    let (st, _, _) = call(
+        &app,
+        "POST",
+        &format!("{unsigned}&sig={sig}"),
+        Some(json!({"name": "a"})),
+        &[],
+    )
+    .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
     let (st, _, body) = call(&app, "GET", &url, None, &[]).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
@@ -161,20 +286,56 @@ async fn signatures_methods_paths_and_schemas() {
     let (st, _, body) = call(&app, "POST", &url, Some(json!({"nom": "a"})), &[]).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["code"], "TriggerInputSchemaMismatch");
-    let req = Request::builder().method("POST").uri(&url).header("content-type", "application/json").body(Body::from("{broken")).unwrap();
+    let req = Request::builder()
+        .method("POST")
+        .uri(&url)
+        .header("content-type", "application/json")
+        .body(Body::from("{broken"))
+        .unwrap();
     let res = app.clone().oneshot(req).await.unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     // Relative paths.
-    let (_, _, info) = call(&app, "POST", &format!("{M}/paths/triggers/manual/listCallbackUrl"), None, &[]).await;
+    let (_, _, info) = call(
+        &app,
+        "POST",
+        &format!("{M}/paths/triggers/manual/listCallbackUrl"),
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(info["relativePath"], "orders/{id}/lines/{line}");
-    let base = info["basePath"].as_str().unwrap().trim_start_matches(ORIGIN).replace("/orders/{id}/lines/{line}", "");
-    let q = info["value"].as_str().unwrap().split('?').nth(1).unwrap().to_string();
-    let (st, _, body) = call(&app, "GET", &format!("{base}/orders/42/lines/a%20b?{q}"), None, &[]).await;
+    let base = info["basePath"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches(ORIGIN)
+        .replace("/orders/{id}/lines/{line}", "");
+    let q = info["value"]
+        .as_str()
+        .unwrap()
+        .split('?')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let (st, _, body) = call(
+        &app,
+        "GET",
+        &format!("{base}/orders/42/lines/a%20b?{q}"),
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(st, StatusCode::OK, "{body}");
     assert_eq!(body, json!({"id": "42", "line": "a b"}));
     let (st, _, _) = call(&app, "GET", &format!("{base}/orders/42?{q}"), None, &[]).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    let (st, _, body) = call(&app, "POST", "/api/nope/triggers/manual/invoke?sig=x", None, &[]).await;
+    let (st, _, body) = call(
+        &app,
+        "POST",
+        "/api/nope/triggers/manual/invoke?sig=x",
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     assert_eq!(body["error"]["code"], "WorkflowNotFound");
 }
@@ -208,12 +369,29 @@ async fn slow_workflows_answer_504() {
 #[tokio::test]
 async fn manual_runs_cancel_and_concurrent_isolation() {
     let (h, app) = setup(EngineConfig::default()).await;
-    let (st, headers, _) = call(&app, "POST", &format!("{M}/slow/triggers/manual/run"), Some(json!({"a": 1})), &[]).await;
+    let (st, headers, _) = call(
+        &app,
+        "POST",
+        &format!("{M}/slow/triggers/manual/run"),
+        Some(json!({"a": 1})),
+        &[],
+    )
+    .await;
     assert_eq!(st, StatusCode::ACCEPTED);
-    let run_id = headers["x-ms-workflow-run-id"].to_str().unwrap().to_string();
+    let run_id = headers["x-ms-workflow-run-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
     let (_, _, run) = call(&app, "GET", &format!("{M}/slow/runs/{run_id}"), None, &[]).await;
     assert_eq!(run["properties"]["status"], "Running");
-    let (st, _, _) = call(&app, "POST", &format!("{M}/slow/runs/{run_id}/cancel"), None, &[]).await;
+    let (st, _, _) = call(
+        &app,
+        "POST",
+        &format!("{M}/slow/runs/{run_id}/cancel"),
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(st, StatusCode::OK);
     let mut status = Value::Null;
     for _ in 0..100 {
@@ -231,8 +409,24 @@ async fn manual_runs_cancel_and_concurrent_isolation() {
     let mut tasks = Vec::new();
     for i in 0..50 {
         let app = app.clone();
-        let url = if i % 2 == 0 { echo.clone() } else { broken.clone() };
-        tasks.push(tokio::spawn(async move { (i, call(&app, "POST", &url, Some(json!({"name": format!("n{i}")})), &[]).await) }));
+        let url = if i % 2 == 0 {
+            echo.clone()
+        } else {
+            broken.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            (
+                i,
+                call(
+                    &app,
+                    "POST",
+                    &url,
+                    Some(json!({"name": format!("n{i}")})),
+                    &[],
+                )
+                .await,
+            )
+        }));
     }
     for t in tasks {
         let (i, (st, _, body)) = t.await.unwrap();

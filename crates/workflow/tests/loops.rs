@@ -33,9 +33,26 @@ async fn elapsed_secs(doc: Value) -> u64 {
 async fn foreach_concurrency() {
     // 50 iterations of 10 s: 20 at a time by default → 3 waves.
     assert_eq!(elapsed_secs(waiting_loop(50, json!({}))).await, 30);
-    assert_eq!(elapsed_secs(waiting_loop(50, json!({"operationOptions": "Sequential"}))).await, 500);
-    assert_eq!(elapsed_secs(waiting_loop(50, json!({"runtimeConfiguration": {"concurrency": {"repetitions": "25"}}}))).await, 20);
-    assert_eq!(elapsed_secs(waiting_loop(50, json!({"runtimeConfiguration": {"concurrency": {"repetitions": 50}}}))).await, 10);
+    assert_eq!(
+        elapsed_secs(waiting_loop(50, json!({"operationOptions": "Sequential"}))).await,
+        500
+    );
+    assert_eq!(
+        elapsed_secs(waiting_loop(
+            50,
+            json!({"runtimeConfiguration": {"concurrency": {"repetitions": "25"}}})
+        ))
+        .await,
+        20
+    );
+    assert_eq!(
+        elapsed_secs(waiting_loop(
+            50,
+            json!({"runtimeConfiguration": {"concurrency": {"repetitions": 50}}})
+        ))
+        .await,
+        10
+    );
 }
 
 #[tokio::test]
@@ -74,8 +91,14 @@ async fn repetitions_items_and_outside_references() {
             ("000001-000000".into(), json!("b/z"))
         ]
     );
-    let line = recs.iter().find(|a| a.name == "Line" && a.repetition == "000001-000000").unwrap();
-    assert_eq!(line.document["repetitionIndexes"], json!([{"scopeName": "Outer", "itemIndex": 1}, {"scopeName": "Inner", "itemIndex": 0}]));
+    let line = recs
+        .iter()
+        .find(|a| a.name == "Line" && a.repetition == "000001-000000")
+        .unwrap();
+    assert_eq!(
+        line.document["repetitionIndexes"],
+        json!([{"scopeName": "Outer", "itemIndex": 1}, {"scopeName": "Inner", "itemIndex": 0}])
+    );
     assert_eq!(doc_of(&recs, "Outer")["repetitionCount"], 2);
     assert_eq!(doc_of(&recs, "Counts")["outputs"], json!([2, 1]));
     assert_eq!(doc_of(&recs, "Results")["outputs"], json!(2));
@@ -91,9 +114,20 @@ async fn failing_iteration_fails_the_loop_and_bad_inputs_are_reported() {
     let (s, recs) = h.run("w", Some(json!({"a": 1}))).await;
     assert_eq!(s.status.as_str(), "Failed");
     assert_eq!(doc_of(&recs, "Loop")["status"], "Failed");
-    assert_eq!(recs.iter().filter(|a| a.name == "Divide" && a.document["status"] == "Succeeded").count(), 2);
-    let msg = doc_of(&recs, "Not_array")["error"]["message"].as_str().unwrap().to_string();
-    assert!(msg.contains("is of type 'Object'. The result must be a valid array."), "{msg}");
+    assert_eq!(
+        recs.iter()
+            .filter(|a| a.name == "Divide" && a.document["status"] == "Succeeded")
+            .count(),
+        2
+    );
+    let msg = doc_of(&recs, "Not_array")["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("is of type 'Object'. The result must be a valid array."),
+        "{msg}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -128,8 +162,16 @@ async fn until_limits() {
     assert_eq!(s.status.as_str(), "Succeeded");
     assert_eq!(doc_of(&recs, "Count_to_3")["repetitionCount"], 3);
     assert_eq!(doc_of(&recs, "Never_true")["repetitionCount"], 5);
-    assert_eq!(doc_of(&recs, "Slow")["repetitionCount"], 4, "3-minute iterations stop after the 10-minute timeout");
-    assert_eq!(doc_of(&recs, "Last_index")["outputs"], 4, "outside the loop, outputs are the last iteration's");
+    assert_eq!(
+        doc_of(&recs, "Slow")["repetitionCount"],
+        4,
+        "3-minute iterations stop after the 10-minute timeout"
+    );
+    assert_eq!(
+        doc_of(&recs, "Last_index")["outputs"],
+        4,
+        "outside the loop, outputs are the last iteration's"
+    );
 }
 
 #[tokio::test]
@@ -142,16 +184,27 @@ async fn runaway_loops_are_stopped() {
     })));
     let (s, recs) = h.run("w", None).await;
     assert_eq!(s.status.as_str(), "Failed");
-    assert!(recs.iter().any(|a| a.document["error"]["code"] == "ActionExecutionLimitExceeded"));
+    assert!(
+        recs.iter()
+            .any(|a| a.document["error"]["code"] == "ActionExecutionLimitExceeded")
+    );
     assert!(recs.len() <= 510, "{}", recs.len());
     // Stateless limits: Foreach over more than 100 items is refused.
     let h = harness().await;
-    let mut doc = wf(json!({"Loop": {"type": "Foreach", "foreach": "@range(0, 101)", "actions": {}}}));
+    let mut doc =
+        wf(json!({"Loop": {"type": "Foreach", "foreach": "@range(0, 101)", "actions": {}}}));
     doc["kind"] = json!("Stateless");
     h.add("s", doc);
-    let s = h.engine.run_to_completion("s", "manual", Default::default()).await.unwrap();
+    let s = h
+        .engine
+        .run_to_completion("s", "manual", Default::default())
+        .await
+        .unwrap();
     assert_eq!(s.status.as_str(), "Failed");
-    let (runs_after, _) = (h.engine.list_runs("s", &Default::default()).await.unwrap(), ());
+    let (runs_after, _) = (
+        h.engine.list_runs("s", &Default::default()).await.unwrap(),
+        (),
+    );
     assert!(runs_after.is_empty(), "Stateless workflows keep no history");
     // Until over the maximum count is refused at run time.
     let h = harness().await;

@@ -36,18 +36,73 @@ impl Rng {
 
 fn random_value(r: &mut Rng, depth: usize) -> Value {
     let strings = [
-        "@div(1,0)", "@item()", "@body('A')", "@{", "@", "@@", "@triggerBody()?['x']", "Compose", "Foreach", "If", "Scope",
-        "Until", "Succeeded", "SKIPPED", "PT1S", "P", "@range(0, 3)", "@variables('v')", "@concat('a'", "x", "", "@json('{')",
-        "@createArray(1,2)", "@true", "@equals(1,1)", "Http", "Terminate", "Failed", "@parameters('p')", "@result('A')",
+        "@div(1,0)",
+        "@item()",
+        "@body('A')",
+        "@{",
+        "@",
+        "@@",
+        "@triggerBody()?['x']",
+        "Compose",
+        "Foreach",
+        "If",
+        "Scope",
+        "Until",
+        "Succeeded",
+        "SKIPPED",
+        "PT1S",
+        "P",
+        "@range(0, 3)",
+        "@variables('v')",
+        "@concat('a'",
+        "x",
+        "",
+        "@json('{')",
+        "@createArray(1,2)",
+        "@true",
+        "@equals(1,1)",
+        "Http",
+        "Terminate",
+        "Failed",
+        "@parameters('p')",
+        "@result('A')",
     ];
     match r.next() % if depth > 3 { 4 } else { 7 } {
         0 => Value::Null,
         1 => json!(r.next() % 100),
         2 | 3 => json!(r.pick(&strings)),
-        4 => Value::Array((0..r.next() % 3).map(|_| random_value(r, depth + 1)).collect()),
+        4 => Value::Array(
+            (0..r.next() % 3)
+                .map(|_| random_value(r, depth + 1))
+                .collect(),
+        ),
         _ => {
-            let keys = ["type", "inputs", "runAfter", "actions", "expression", "foreach", "else", "limit", "cases", "case", "default", "A", "B", "value", "variables", "name", "count", "timeout", "runStatus"];
-            Value::Object((0..r.next() % 4).map(|_| (r.pick(&keys).to_string(), random_value(r, depth + 1))).collect())
+            let keys = [
+                "type",
+                "inputs",
+                "runAfter",
+                "actions",
+                "expression",
+                "foreach",
+                "else",
+                "limit",
+                "cases",
+                "case",
+                "default",
+                "A",
+                "B",
+                "value",
+                "variables",
+                "name",
+                "count",
+                "timeout",
+                "runStatus",
+            ];
+            Value::Object(
+                (0..r.next() % 4)
+                    .map(|_| (r.pick(&keys).to_string(), random_value(r, depth + 1)))
+                    .collect(),
+            )
         }
     }
 }
@@ -75,7 +130,12 @@ fn seed_definitions() -> Vec<Value> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let mut out: Vec<Value> = std::fs::read_dir(dir)
         .unwrap()
-        .map(|e| serde_json::from_str(&std::fs::read_to_string(e.unwrap().path().join("workflow.json")).unwrap()).unwrap())
+        .map(|e| {
+            serde_json::from_str(
+                &std::fs::read_to_string(e.unwrap().path().join("workflow.json")).unwrap(),
+            )
+            .unwrap()
+        })
         .collect();
     out.push(wf(json!({
         "I": {"type": "InitializeVariable", "inputs": {"variables": [{"name": "v", "type": "Integer", "value": 1}]}},
@@ -98,7 +158,13 @@ async fn mutated_definitions_load_or_fail_cleanly_and_run_without_panics() {
         for _ in 0..=(r.next() % 3) {
             mutate(&mut doc, &mut r, 0);
         }
-        let Ok(w) = definition::load_value(doc, &WorkflowOptions { name: format!("m{i}"), ..Default::default() }) else {
+        let Ok(w) = definition::load_value(
+            doc,
+            &WorkflowOptions {
+                name: format!("m{i}"),
+                ..Default::default()
+            },
+        ) else {
             continue;
         };
         loaded += 1;
@@ -110,7 +176,8 @@ async fn mutated_definitions_load_or_fail_cleanly_and_run_without_panics() {
         h.engine.add_workflow(w);
         let done = tokio::time::timeout(
             std::time::Duration::from_secs(7 * 86_400),
-            h.engine.run_to_completion(&format!("m{i}"), &trigger, Default::default()),
+            h.engine
+                .run_to_completion(&format!("m{i}"), &trigger, Default::default()),
         )
         .await;
         if let Ok(Ok(_)) = done {
@@ -133,10 +200,23 @@ async fn run_time_expression_failures_are_contained() {
     })));
     let (s, recs) = h.run("w", Some(json!({"n": 1}))).await;
     assert_eq!(s.status.as_str(), "Failed");
-    let missing = doc_of(&recs, "Missing_property")["error"]["message"].as_str().unwrap().to_string();
-    assert!(missing.contains("property 'nope' doesn't exist, available properties are 'n'"), "{missing}");
-    assert_eq!(doc_of(&recs, "Bad_condition")["error"]["code"], "InvalidTemplate");
-    assert_eq!(doc_of(&recs, "Tracked")["status"], "Succeeded", "a broken tracked property does not fail the action");
+    let missing = doc_of(&recs, "Missing_property")["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        missing.contains("property 'nope' doesn't exist, available properties are 'n'"),
+        "{missing}"
+    );
+    assert_eq!(
+        doc_of(&recs, "Bad_condition")["error"]["code"],
+        "InvalidTemplate"
+    );
+    assert_eq!(
+        doc_of(&recs, "Tracked")["status"],
+        "Succeeded",
+        "a broken tracked property does not fail the action"
+    );
     assert!(doc_of(&recs, "Tracked").get("trackedProperties").is_none());
     assert_eq!(doc_of(&recs, "Bad_foreach")["status"], "Failed");
 }
@@ -156,11 +236,20 @@ async fn size_limits() {
     })));
     let (s, recs) = h.run("w", None).await;
     assert_eq!(s.status.as_str(), "Failed");
-    assert!(recs.iter().any(|a| a.document["error"]["message"].as_str().is_some_and(|m| m.contains("maximum size of 1000"))));
+    assert!(recs.iter().any(|a| {
+        a.document["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("maximum size of 1000"))
+    }));
     // A 5 MB trigger body flows through untouched.
     let h = harness().await;
-    h.add("big", wf(json!({"Len": {"type": "Compose", "inputs": "@length(triggerBody()['blob'])"}})));
-    let (s, recs) = h.run("big", Some(json!({"blob": "x".repeat(5_000_000)}))).await;
+    h.add(
+        "big",
+        wf(json!({"Len": {"type": "Compose", "inputs": "@length(triggerBody()['blob'])"}})),
+    );
+    let (s, recs) = h
+        .run("big", Some(json!({"blob": "x".repeat(5_000_000)})))
+        .await;
     assert_eq!(s.status.as_str(), "Succeeded");
     assert_eq!(doc_of(&recs, "Len")["outputs"], 5_000_000);
 }
@@ -177,7 +266,9 @@ async fn concurrent_runs_are_isolated() {
     let mut tasks = Vec::new();
     for i in 0..200i64 {
         let h = h.clone();
-        tasks.push(tokio::spawn(async move { (i, h.run("w", Some(json!({"n": i % 10}))).await) }));
+        tasks.push(tokio::spawn(async move {
+            (i, h.run("w", Some(json!({"n": i % 10}))).await)
+        }));
     }
     for t in tasks {
         let (i, (s, recs)) = t.await.unwrap();
@@ -185,7 +276,11 @@ async fn concurrent_runs_are_isolated() {
             assert_eq!(s.status.as_str(), "Failed", "run {i}");
         } else {
             assert_eq!(s.status.as_str(), "Succeeded", "run {i}");
-            assert_eq!(doc_of(&recs, "Final")["outputs"], json!(i % 10 + 5), "run {i}");
+            assert_eq!(
+                doc_of(&recs, "Final")["outputs"],
+                json!(i % 10 + 5),
+                "run {i}"
+            );
         }
     }
 }

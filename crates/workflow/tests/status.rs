@@ -18,24 +18,73 @@ fn resolution_table() {
         (vec![vec![]], vec![Some(Succeeded)], Succeeded),
         (vec![vec![]], vec![Some(Failed)], Failed),
         // A failed, B skipped after it: the skipped leaf is replaced by A.
-        (vec![vec![], vec![0]], vec![Some(Failed), Some(Skipped)], Failed),
+        (
+            vec![vec![], vec![0]],
+            vec![Some(Failed), Some(Skipped)],
+            Failed,
+        ),
         // A failed, B (runAfter Failed) succeeded: handled.
-        (vec![vec![], vec![0]], vec![Some(Failed), Some(Succeeded)], Succeeded),
+        (
+            vec![vec![], vec![0]],
+            vec![Some(Failed), Some(Succeeded)],
+            Succeeded,
+        ),
         // A succeeded, B (runAfter Failed) skipped: back to A.
-        (vec![vec![], vec![0]], vec![Some(Succeeded), Some(Skipped)], Succeeded),
+        (
+            vec![vec![], vec![0]],
+            vec![Some(Succeeded), Some(Skipped)],
+            Succeeded,
+        ),
         // Two branches, one failed.
-        (vec![vec![], vec![]], vec![Some(Succeeded), Some(Failed)], Failed),
+        (
+            vec![vec![], vec![]],
+            vec![Some(Succeeded), Some(Failed)],
+            Failed,
+        ),
         // Failed beats TimedOut, TimedOut beats Succeeded.
-        (vec![vec![], vec![]], vec![Some(TimedOut), Some(Failed)], Failed),
-        (vec![vec![], vec![]], vec![Some(TimedOut), Some(Succeeded)], TimedOut),
+        (
+            vec![vec![], vec![]],
+            vec![Some(TimedOut), Some(Failed)],
+            Failed,
+        ),
+        (
+            vec![vec![], vec![]],
+            vec![Some(TimedOut), Some(Succeeded)],
+            TimedOut,
+        ),
         // A chain of skips walks back to the first real status.
-        (vec![vec![], vec![0], vec![1], vec![2]], vec![Some(Failed), Some(Skipped), Some(Skipped), Some(Skipped)], Failed),
+        (
+            vec![vec![], vec![0], vec![1], vec![2]],
+            vec![Some(Failed), Some(Skipped), Some(Skipped), Some(Skipped)],
+            Failed,
+        ),
         // A diamond: D after B and C; C skipped, B failed-handled... D skipped → B, C → C skipped → A.
-        (vec![vec![], vec![0], vec![0], vec![1, 2]], vec![Some(Succeeded), Some(Succeeded), Some(Skipped), Some(Skipped)], Succeeded),
-        (vec![vec![], vec![0], vec![0], vec![1, 2]], vec![Some(TimedOut), Some(Skipped), Some(Skipped), Some(Skipped)], TimedOut),
+        (
+            vec![vec![], vec![0], vec![0], vec![1, 2]],
+            vec![
+                Some(Succeeded),
+                Some(Succeeded),
+                Some(Skipped),
+                Some(Skipped),
+            ],
+            Succeeded,
+        ),
+        (
+            vec![vec![], vec![0], vec![0], vec![1, 2]],
+            vec![Some(TimedOut), Some(Skipped), Some(Skipped), Some(Skipped)],
+            TimedOut,
+        ),
         // Cancelled and skipped-without-predecessor leaves change nothing; never-run actions count as nothing.
-        (vec![vec![], vec![]], vec![Some(Cancelled), Some(Skipped)], Succeeded),
-        (vec![vec![], vec![0]], vec![Some(Succeeded), None], Succeeded),
+        (
+            vec![vec![], vec![]],
+            vec![Some(Cancelled), Some(Skipped)],
+            Succeeded,
+        ),
+        (
+            vec![vec![], vec![0]],
+            vec![Some(Succeeded), None],
+            Succeeded,
+        ),
     ];
     for (i, (preds, statuses, expected)) in cases.into_iter().enumerate() {
         assert_eq!(resolve_container(&preds, &statuses), expected, "case {i}");
@@ -60,20 +109,36 @@ fn after(mut action: Value, pred: &str, statuses: &[&str]) -> Value {
 async fn run_after_in_real_runs() {
     // (actions, expected run status, expected action statuses)
     let cases: Vec<RunCase> = vec![
-        (json!({"A": failing(), "B": after(ok(), "A", &["Succeeded"])}), "Failed", vec![("A", "Failed"), ("B", "Skipped")]),
-        (json!({"A": failing(), "B": after(ok(), "A", &["Failed"])}), "Succeeded", vec![("A", "Failed"), ("B", "Succeeded")]),
+        (
+            json!({"A": failing(), "B": after(ok(), "A", &["Succeeded"])}),
+            "Failed",
+            vec![("A", "Failed"), ("B", "Skipped")],
+        ),
+        (
+            json!({"A": failing(), "B": after(ok(), "A", &["Failed"])}),
+            "Succeeded",
+            vec![("A", "Failed"), ("B", "Succeeded")],
+        ),
         (
             json!({"A": failing(), "B": after(ok(), "A", &["Failed"]), "C": after(ok(), "B", &["Succeeded"])}),
             "Succeeded",
             vec![("C", "Succeeded")],
         ),
-        (json!({"A": ok(), "B": failing()}), "Failed", vec![("A", "Succeeded"), ("B", "Failed")]),
+        (
+            json!({"A": ok(), "B": failing()}),
+            "Failed",
+            vec![("A", "Succeeded"), ("B", "Failed")],
+        ),
         (
             json!({"A": ok(), "B": after(ok(), "A", &["Failed"]), "C": after(ok(), "B", &["Skipped"])}),
             "Succeeded",
             vec![("B", "Skipped"), ("C", "Succeeded")],
         ),
-        (json!({"A": ok(), "B": after(ok(), "A", &["Failed", "TimedOut"])}), "Succeeded", vec![("B", "Skipped")]),
+        (
+            json!({"A": ok(), "B": after(ok(), "A", &["Failed", "TimedOut"])}),
+            "Succeeded",
+            vec![("B", "Skipped")],
+        ),
         (
             json!({"A": failing(), "B": after(ok(), "A", &["Succeeded", "Failed", "Skipped", "TimedOut"])}),
             "Succeeded",
@@ -103,7 +168,10 @@ async fn skipped_and_failed_records_carry_the_runtime_texts() {
     let (s, recs) = h.run("w", None).await;
     assert_eq!(s.status.as_str(), "Failed");
     assert_eq!(s.code.as_deref(), Some("ActionFailed"));
-    assert_eq!(s.error.as_ref().unwrap()["message"], "An action failed. No dependent actions succeeded.");
+    assert_eq!(
+        s.error.as_ref().unwrap()["message"],
+        "An action failed. No dependent actions succeeded."
+    );
     let c = doc_of(&recs, "C");
     assert_eq!(c["code"], "ActionSkipped");
     assert_eq!(c["error"]["code"], "ActionConditionFailed");
@@ -129,15 +197,27 @@ async fn scope_try_catch() {
         }
     }).to_string().replace("\"@length(filter_placeholder)\"", "\"@result('Try')\"").parse::<Value>().unwrap()));
     let (s, recs) = h.run("w", None).await;
-    assert_eq!(s.status.as_str(), "Succeeded", "a handled failure does not fail the run");
+    assert_eq!(
+        s.status.as_str(),
+        "Succeeded",
+        "a handled failure does not fail the run"
+    );
     let scope = doc_of(&recs, "Try");
     assert_eq!(scope["status"], "Failed");
     assert_eq!(scope["code"], "ActionFailed");
-    let result = doc_of(&recs, "Catch")["outputs"].as_array().unwrap().clone();
+    let result = doc_of(&recs, "Catch")["outputs"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(result.len(), 2);
     let bad = result.iter().find(|r| r["name"] == "Inner_bad").unwrap();
     assert_eq!(bad["status"], "Failed");
-    assert!(bad["error"]["message"].as_str().unwrap().contains("Unable to process template language expressions"));
+    assert!(
+        bad["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Unable to process template language expressions")
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -171,7 +251,10 @@ async fn parallel_branches_run_concurrently() {
     let (s, recs) = h.run("w", None).await;
     assert_eq!(s.status.as_str(), "Succeeded");
     let elapsed = started.elapsed().as_secs();
-    assert!((60..120).contains(&elapsed), "three 60 s waits in parallel took {elapsed} s");
+    assert!(
+        (60..120).contains(&elapsed),
+        "three 60 s waits in parallel took {elapsed} s"
+    );
     assert_eq!(recs.len(), 3);
 }
 
@@ -188,7 +271,11 @@ async fn terminate_overrides_and_cancels() {
     assert_eq!(s.code.as_deref(), Some("Terminated"));
     assert_eq!(s.error.as_ref().unwrap()["code"], "Nope");
     assert_eq!(status_of(&recs, "Slow"), "Cancelled");
-    assert_eq!(status_of(&recs, "Never"), "<none>", "actions after Terminate never run");
+    assert_eq!(
+        status_of(&recs, "Never"),
+        "<none>",
+        "actions after Terminate never run"
+    );
     let h = harness().await;
     h.add("w", wf(json!({"Stop": {"type": "Terminate", "inputs": {"runStatus": "Succeeded"}}, "Bad": after(failing(), "Stop", &["Succeeded"])})));
     let (s, _) = h.run("w", None).await;

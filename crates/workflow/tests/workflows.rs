@@ -16,18 +16,23 @@ use skybridge_workflow::{EngineConfig, callback};
 use tower::ServiceExt;
 
 fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
 }
 
 fn expected(name: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(data(name).join("expected.json")).unwrap()).unwrap()
+    serde_json::from_str(&std::fs::read_to_string(data(name).join("expected.json")).unwrap())
+        .unwrap()
 }
 
 fn load(h: &Harness, name: &str) -> String {
-    let w = definition::load_path(&data(name), &WorkflowOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let w = definition::load_path(&data(name), &WorkflowOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
     let wf_name = w.name.clone();
     h.engine.add_workflow(w);
-    h.engine.set_access_key(&wf_name, b"test-key-0123456789".to_vec());
+    h.engine
+        .set_access_key(&wf_name, b"test-key-0123456789".to_vec());
     wf_name
 }
 
@@ -36,7 +41,9 @@ fn contains(actual: &Value, expected: &Value, at: &str) {
     match (actual, expected) {
         (Value::Object(a), Value::Object(e)) => {
             for (k, ev) in e {
-                let av = a.get(k).unwrap_or_else(|| panic!("{at}.{k} missing in {actual}"));
+                let av = a
+                    .get(k)
+                    .unwrap_or_else(|| panic!("{at}.{k} missing in {actual}"));
                 contains(av, ev, &format!("{at}.{k}"));
             }
         }
@@ -54,18 +61,35 @@ fn compare(name: &str, run: &StoredRun, actions: &[StoredAction], exp: &Value) {
     }
     if let Some(Value::Object(reps)) = exp.get("repetitions") {
         for (action, n) in reps {
-            let count = actions.iter().filter(|a| a.name == *action && !a.repetition.is_empty()).count();
-            assert_eq!(count as u64, n.as_u64().unwrap(), "{name}: repetitions of {action}");
+            let count = actions
+                .iter()
+                .filter(|a| a.name == *action && !a.repetition.is_empty())
+                .count();
+            assert_eq!(
+                count as u64,
+                n.as_u64().unwrap(),
+                "{name}: repetitions of {action}"
+            );
         }
     }
 }
 
 /// Invokes a Request workflow over the router and returns the run id.
 async fn invoke(h: &Harness, name: &str, exp: &Value) -> String {
-    let app = router(WorkflowApi::new(h.engine.clone(), None, Some("https://app.example".into())));
+    let app = router(WorkflowApi::new(
+        h.engine.clone(),
+        None,
+        Some("https://app.example".into()),
+    ));
     let wf = h.engine.workflow(name).unwrap();
     let trigger = &wf.definition.triggers[0].name;
-    let url = callback::callback_url("", &h.engine.access_key(name).unwrap(), name, trigger, exp["relative_path"].as_str());
+    let url = callback::callback_url(
+        "",
+        &h.engine.access_key(name).unwrap(),
+        name,
+        trigger,
+        exp["relative_path"].as_str(),
+    );
     let req = Request::builder()
         .method("POST")
         .uri(url)
@@ -74,9 +98,19 @@ async fn invoke(h: &Harness, name: &str, exp: &Value) -> String {
         .unwrap();
     let res = app.oneshot(req).await.unwrap();
     let status = res.status().as_u16();
-    let run_id = res.headers()["x-ms-workflow-run-id"].to_str().unwrap().to_string();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
-    assert_eq!(status, exp["response"]["status"].as_u64().unwrap() as u16, "{}", String::from_utf8_lossy(&bytes));
+    let run_id = res.headers()["x-ms-workflow-run-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(
+        status,
+        exp["response"]["status"].as_u64().unwrap() as u16,
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
     if let Some(body) = exp["response"].get("body") {
         let actual: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(&actual, body);
@@ -115,18 +149,54 @@ async fn recurrence_workflow_fires_on_schedule() {
     h.engine.start_recurrences(stop);
     // The clock starts at 2026-01-01T00:00Z; the schedule says 02:00 daily.
     tokio::time::sleep(Duration::from_secs(2 * 3600 + 60)).await;
-    let runs = h.engine.list_runs(&name, &skybridge_store::WorkflowRunQuery { top: 10, ..Default::default() }).await.unwrap();
+    let runs = h
+        .engine
+        .list_runs(
+            &name,
+            &skybridge_store::WorkflowRunQuery {
+                top: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(runs.len(), 1, "one run by 02:01");
-    assert_eq!(runs[0].document["trigger"]["scheduledTime"], "2026-01-01T02:00:00Z");
+    assert_eq!(
+        runs[0].document["trigger"]["scheduledTime"],
+        "2026-01-01T02:00:00Z"
+    );
     let (r, actions) = finished(&h, &name, &runs[0].run_id).await;
     compare("nightly-report", &r, &actions, &expected("nightly-report"));
     tokio::time::sleep(Duration::from_secs(24 * 3600)).await;
-    let runs = h.engine.list_runs(&name, &skybridge_store::WorkflowRunQuery { top: 10, ..Default::default() }).await.unwrap();
+    let runs = h
+        .engine
+        .list_runs(
+            &name,
+            &skybridge_store::WorkflowRunQuery {
+                top: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(runs.len(), 2, "and again the next night");
-    assert_eq!(runs[0].document["trigger"]["scheduledTime"], "2026-01-02T02:00:00Z", "newest first");
+    assert_eq!(
+        runs[0].document["trigger"]["scheduledTime"], "2026-01-02T02:00:00Z",
+        "newest first"
+    );
     stop_tx.send(true).unwrap();
     tokio::time::sleep(Duration::from_secs(48 * 3600)).await;
-    let runs = h.engine.list_runs(&name, &skybridge_store::WorkflowRunQuery { top: 10, ..Default::default() }).await.unwrap();
+    let runs = h
+        .engine
+        .list_runs(
+            &name,
+            &skybridge_store::WorkflowRunQuery {
+                top: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(runs.len(), 2, "stopped");
     let _ = json!(null);
 }

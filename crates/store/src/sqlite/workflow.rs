@@ -19,6 +19,9 @@ fn run_from_row(row: &SqliteRow) -> Result<WorkflowRunRecord, StoreError> {
     })
 }
 
+/// Rows per multi-row insert (9 parameters each, well under SQLite's limit).
+const ACTION_ROWS_PER_INSERT: usize = 200;
+
 const UPSERT_RUN: &str =
     "INSERT INTO workflow_runs (workflow, run_id, status, start_time, end_time, document)
      VALUES ($1, $2, $3, $4, $5, $6)
@@ -61,27 +64,31 @@ impl WorkflowRunStore for SqliteStore {
             .bind(&r.run_id)
             .execute(&mut *tx)
             .await?;
-        for a in actions {
-            sqlx::query(
+        // Multi-row inserts: a 10,000-iteration loop writes its records in a hundred
+        // statements rather than ten thousand.
+        for chunk in actions.chunks(ACTION_ROWS_PER_INSERT) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO workflow_run_actions
-                    (workflow, run_id, action, repetition, seq, status, start_time, end_time, document)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                 ON CONFLICT (workflow, run_id, action, repetition) DO UPDATE SET
+                    (workflow, run_id, action, repetition, seq, status, start_time, end_time, document) ",
+            );
+            q.push_values(chunk, |mut b, a| {
+                b.push_bind(r.workflow.clone())
+                    .push_bind(r.run_id.clone())
+                    .push_bind(a.action.clone())
+                    .push_bind(a.repetition.clone())
+                    .push_bind(a.seq)
+                    .push_bind(a.status.clone())
+                    .push_bind(a.start_time.clone())
+                    .push_bind(a.end_time.clone())
+                    .push_bind(a.document.clone());
+            });
+            q.push(
+                " ON CONFLICT (workflow, run_id, action, repetition) DO UPDATE SET
                     seq = excluded.seq, status = excluded.status,
                     start_time = excluded.start_time, end_time = excluded.end_time,
                     document = excluded.document",
-            )
-            .bind(&r.workflow)
-            .bind(&r.run_id)
-            .bind(&a.action)
-            .bind(&a.repetition)
-            .bind(a.seq)
-            .bind(&a.status)
-            .bind(&a.start_time)
-            .bind(&a.end_time)
-            .bind(&a.document)
-            .execute(&mut *tx)
-            .await?;
+            );
+            q.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

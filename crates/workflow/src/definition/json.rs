@@ -20,9 +20,11 @@ pub(crate) fn field<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
 /// A non-negative integer given as a number or a numeric string (`"interval": "1"`).
 pub(crate) fn lenient_u64(v: &Value) -> Option<u64> {
     match v {
-        Value::Number(n) => n
-            .as_u64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64)),
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                .map(|f| f as u64)
+        }),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -49,9 +51,9 @@ pub(crate) fn option_list(v: Option<&Value>) -> Vec<String> {
 /// characters, dots and brackets is taken as a relative path (`inputs.variables[0]`).
 pub(crate) fn join_path(base: &str, key: &str) -> String {
     let plain = !key.is_empty()
-        && key.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '$' | '.' | '[' | ']')
-        });
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '$' | '.' | '[' | ']'));
     match (base.is_empty(), plain) {
         (true, true) => key.to_string(),
         (true, false) => format!("['{key}']"),

@@ -7,19 +7,21 @@
 //! naming a missing or non-sibling action, a cycle, an expression that does not parse or that
 //! names an action or parameter that does not exist is a [`LoadError`] with the JSON path.
 
+mod actions;
 mod json;
 mod model;
 mod params;
 mod parse;
+mod recurrence;
 mod validate;
 
 use std::collections::HashMap;
 use std::path::Path;
 
-pub use model::*;
 pub(crate) use json::{
     field as field_ci, get as get_ci, lenient_u16, lenient_u64, type_name as json_type_name,
 };
+pub use model::*;
 pub use params::ParameterSources;
 
 use serde_json::Value;

@@ -57,6 +57,26 @@ pub struct Workflow {
     pub identity_resource: Option<String>,
 }
 
+impl Workflow {
+    /// The text values of its secure parameters (`securestring`, and the strings inside a
+    /// `secureobject`), which run history must not show.
+    pub fn secret_values(&self) -> Vec<String> {
+        fn strings(v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::String(s) if !s.is_empty() => out.push(s.clone()),
+                Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+                Value::Object(o) => o.values().for_each(|x| strings(x, out)),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        for p in self.parameters.values().filter(|p| p.secure) {
+            strings(&p.value, &mut out);
+        }
+        out
+    }
+}
+
 /// A parameter's value after parameters.json, app settings and defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedParameter {

@@ -9,9 +9,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use super::LoadError;
 use super::json::{field, join_path, type_name};
 use super::model::{ParameterDef, ResolvedParameter};
-use super::LoadError;
 
 /// Where parameter values and app settings come from.
 #[derive(Debug, Clone, Default)]
@@ -28,8 +28,12 @@ impl ParameterSources {
     pub fn overlaid_by(mut self, other: &ParameterSources) -> ParameterSources {
         self.values
             .extend(other.values.iter().map(|(k, v)| (k.clone(), v.clone())));
-        self.app_settings
-            .extend(other.app_settings.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.app_settings.extend(
+            other
+                .app_settings
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
         self
     }
 }
@@ -42,9 +46,9 @@ pub(crate) fn read_app_files(root: &Path, into: &mut ParameterSources) -> Result
             return Ok(None);
         };
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-        serde_json::from_str(text).map(Some).map_err(|e| {
-            LoadError::new(name, format!("{name} is not valid JSON: {e}."))
-        })
+        serde_json::from_str(text)
+            .map(Some)
+            .map_err(|e| LoadError::new(name, format!("{name} is not valid JSON: {e}.")))
     };
     if let Some(Value::Object(settings)) = read("local.settings.json")?
         && let Some(Value::Object(values)) = super::json::get(&settings, "Values")
@@ -59,7 +63,10 @@ pub(crate) fn read_app_files(root: &Path, into: &mut ParameterSources) -> Result
     }
     if let Some(doc) = read("parameters.json")? {
         let Value::Object(map) = doc else {
-            return Err(LoadError::new("parameters.json", "parameters.json must be a JSON object."));
+            return Err(LoadError::new(
+                "parameters.json",
+                "parameters.json must be a JSON object.",
+            ));
         };
         for (name, entry) in map {
             let value = field(&entry, "value").cloned().ok_or_else(|| {
@@ -137,7 +144,10 @@ pub(crate) fn resolve(
                 None => {
                     return Err(LoadError::new(
                         path,
-                        format!("The value for the workflow parameter '{}' is not provided and it has no 'defaultValue'.", def.name),
+                        format!(
+                            "The value for the workflow parameter '{}' is not provided and it has no 'defaultValue'.",
+                            def.name
+                        ),
                     ));
                 }
             },
@@ -156,7 +166,10 @@ pub(crate) fn resolve(
         {
             return Err(LoadError::new(
                 &path,
-                format!("The value {value} of parameter '{}' is not one of its 'allowedValues'.", def.name),
+                format!(
+                    "The value {value} of parameter '{}' is not one of its 'allowedValues'.",
+                    def.name
+                ),
             ));
         }
         out.insert(

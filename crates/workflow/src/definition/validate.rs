@@ -5,9 +5,9 @@
 use serde_json::Value;
 use skybridge_wdl::{Accessor, Expr};
 
+use super::LoadError;
 use super::json::{field, join_path};
 use super::model::*;
-use super::LoadError;
 
 /// The expressions (text without `@`) a template string contains, or why it is malformed.
 pub(crate) fn expressions_in(s: &str) -> Result<Vec<&str>, String> {
@@ -77,10 +77,22 @@ pub(crate) fn validate(workflow: &Workflow, root: &str) -> Result<(), LoadError>
     for t in &def.triggers {
         let tp = join_path(&join_path(root, "triggers"), &t.name);
         for (i, cond) in t.conditions.iter().enumerate() {
-            c.template(cond, &join_path(&tp, &format!("conditions[{i}].expression")), &t.name, "conditions", &scope)?;
+            c.template(
+                cond,
+                &join_path(&tp, &format!("conditions[{i}].expression")),
+                &t.name,
+                "conditions",
+                &scope,
+            )?;
         }
         if let Some(ct) = &t.client_tracking_id {
-            c.template(ct, &join_path(&tp, "correlation.clientTrackingId"), &t.name, "correlation", &scope)?;
+            c.template(
+                ct,
+                &join_path(&tp, "correlation.clientTrackingId"),
+                &t.name,
+                "correlation",
+                &scope,
+            )?;
         }
     }
     c.container(&def.actions, &mut scope)?;
@@ -108,7 +120,13 @@ impl<'a> Checker<'a> {
         let p = |k: &str| join_path(&a.path, k);
         self.template(&a.inputs, &p("inputs"), &a.name, "inputs", scope)?;
         if let Some(t) = &a.tracked_properties {
-            self.template(t, &p("trackedProperties"), &a.name, "trackedProperties", scope)?;
+            self.template(
+                t,
+                &p("trackedProperties"),
+                &a.name,
+                "trackedProperties",
+                scope,
+            )?;
         }
         if let Some(t) = &a.timeout {
             self.template(t, &p("limit.timeout"), &a.name, "limit", scope)?;
@@ -116,7 +134,13 @@ impl<'a> Checker<'a> {
                 && !s.starts_with('@')
                 && crate::time::parse_iso_duration(s).is_none()
             {
-                return Err(LoadError::new(p("limit.timeout"), format!("The 'limit.timeout' value '{s}' of action '{}' is not an ISO 8601 duration.", a.name)));
+                return Err(LoadError::new(
+                    p("limit.timeout"),
+                    format!(
+                        "The 'limit.timeout' value '{s}' of action '{}' is not an ISO 8601 duration.",
+                        a.name
+                    ),
+                ));
             }
         }
         self.variable_name(a)?;
@@ -175,7 +199,10 @@ impl<'a> Checker<'a> {
             {
                 return Err(LoadError::new(
                     path,
-                    format!("The variable '{n}' used by action '{}' is not initialized by any InitializeVariable action.", a.name),
+                    format!(
+                        "The variable '{n}' used by action '{}' is not initialized by any InitializeVariable action.",
+                        a.name
+                    ),
                 ));
             }
             Ok(())
@@ -203,7 +230,9 @@ impl<'a> Checker<'a> {
                         if crate::engine::variables::VarType::parse(ty).is_none() {
                             return Err(LoadError::new(
                                 join_path(&vp, "type"),
-                                format!("The variable type '{ty}' is not valid; expected Array, Boolean, Float, Integer, Object or String."),
+                                format!(
+                                    "The variable type '{ty}' is not valid; expected Array, Boolean, Float, Integer, Object or String."
+                                ),
                             ));
                         }
                     }
@@ -211,7 +240,10 @@ impl<'a> Checker<'a> {
                 }
                 _ => Err(LoadError::new(
                     join_path(&a.path, "inputs.variables"),
-                    format!("The InitializeVariable action '{}' needs a non-empty 'inputs.variables' array.", a.name),
+                    format!(
+                        "The InitializeVariable action '{}' needs a non-empty 'inputs.variables' array.",
+                        a.name
+                    ),
                 )),
             },
             _ => Ok(()),
@@ -272,13 +304,20 @@ impl<'a> Checker<'a> {
                 let def = &self.workflow.definition;
                 if let Some(target) = lit {
                     match f.as_str() {
-                        "actions" | "body" | "outputs" | "result" | "formdatavalue"
-                        | "formdatamultivalues" | "multipartbody"
+                        "actions"
+                        | "body"
+                        | "outputs"
+                        | "result"
+                        | "formdatavalue"
+                        | "formdatamultivalues"
+                        | "multipartbody"
                             if !def.action_names.contains_key(&target.to_ascii_lowercase()) =>
                         {
                             return Err(LoadError::new(
                                 path,
-                                format!("The action(s) '{target}' referenced by '{property}' in action '{owner}' are not defined in the template."),
+                                format!(
+                                    "The action(s) '{target}' referenced by '{property}' in action '{owner}' are not defined in the template."
+                                ),
                             ));
                         }
                         "items" | "repeatitems"
@@ -286,7 +325,9 @@ impl<'a> Checker<'a> {
                         {
                             return Err(LoadError::new(
                                 path,
-                                format!("The template action '{owner}' is not valid: action '{target}' must be a parent 'foreach' scope of action '{owner}' to be referenced by 'repeatItems' or 'items' functions."),
+                                format!(
+                                    "The template action '{owner}' is not valid: action '{target}' must be a parent 'foreach' scope of action '{owner}' to be referenced by 'repeatItems' or 'items' functions."
+                                ),
                             ));
                         }
                         "iterationindexes"
@@ -294,15 +335,22 @@ impl<'a> Checker<'a> {
                         {
                             return Err(LoadError::new(
                                 path,
-                                format!("The template action '{owner}' is not valid: action '{target}' must be a parent 'until' scope of action '{owner}' to be referenced by the 'iterationIndexes' function."),
+                                format!(
+                                    "The template action '{owner}' is not valid: action '{target}' must be a parent 'until' scope of action '{owner}' to be referenced by the 'iterationIndexes' function."
+                                ),
                             ));
                         }
                         "parameters"
-                            if !self.workflow.parameters.contains_key(&target.to_ascii_lowercase()) =>
+                            if !self
+                                .workflow
+                                .parameters
+                                .contains_key(&target.to_ascii_lowercase()) =>
                         {
                             return Err(LoadError::new(
                                 path,
-                                format!("The workflow parameter '{target}' referenced by '{property}' in '{owner}' is not declared and has no value in parameters.json."),
+                                format!(
+                                    "The workflow parameter '{target}' referenced by '{property}' in '{owner}' is not declared and has no value in parameters.json."
+                                ),
                             ));
                         }
                         _ => {}
@@ -312,7 +360,9 @@ impl<'a> Checker<'a> {
                     // item() outside a Foreach is valid only inside Query/Select/Table inputs.
                     return Err(LoadError::new(
                         path,
-                        format!("The template function 'item' used by '{property}' in '{owner}' is only valid inside a 'foreach' scope."),
+                        format!(
+                            "The template function 'item' used by '{property}' in '{owner}' is only valid inside a 'foreach' scope."
+                        ),
                     ));
                 }
                 args.iter()

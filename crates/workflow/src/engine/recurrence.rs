@@ -22,7 +22,14 @@ use crate::time::{format_time, parse_time};
 fn to_local(t: SystemTime, tz: Option<&str>) -> Option<PrimitiveDateTime> {
     let text = match tz {
         None => format_time(t),
-        Some(zone) => match call_wdl("convertFromUtc", vec![json!(format_time(t)), json!(zone), json!("yyyy-MM-ddTHH:mm:ss")]) {
+        Some(zone) => match call_wdl(
+            "convertFromUtc",
+            vec![
+                json!(format_time(t)),
+                json!(zone),
+                json!("yyyy-MM-ddTHH:mm:ss"),
+            ],
+        ) {
             Ok(Value::String(s)) => s,
             _ => return None,
         },
@@ -74,7 +81,10 @@ fn period(r: &Recurrence) -> Option<Duration> {
 }
 
 fn has_schedule(r: &Recurrence) -> bool {
-    !(r.hours.is_empty() && r.minutes.is_empty() && r.week_days.is_empty() && r.month_days.is_empty())
+    !(r.hours.is_empty()
+        && r.minutes.is_empty()
+        && r.week_days.is_empty()
+        && r.month_days.is_empty())
 }
 
 /// The first due time strictly after `after`. `enabled_at` anchors recurrences without a
@@ -97,7 +107,12 @@ pub fn next_after(r: &Recurrence, after: SystemTime, enabled_at: SystemTime) -> 
         return Some(start);
     }
     match period(r) {
-        Some(p) if matches!(r.frequency, Frequency::Second | Frequency::Minute | Frequency::Hour) => {
+        Some(p)
+            if matches!(
+                r.frequency,
+                Frequency::Second | Frequency::Minute | Frequency::Hour
+            ) =>
+        {
             let since = after.duration_since(start).ok()?;
             let k = since.as_nanos() / p.as_nanos().max(1) + 1;
             Some(start + p.checked_mul(u32::try_from(k).ok()?)?)
@@ -121,11 +136,24 @@ pub fn next_after(r: &Recurrence, after: SystemTime, enabled_at: SystemTime) -> 
     }
 }
 
-fn next_scheduled(r: &Recurrence, after: SystemTime, start: SystemTime, tz: Option<&str>) -> Option<SystemTime> {
+fn next_scheduled(
+    r: &Recurrence,
+    after: SystemTime,
+    start: SystemTime,
+    tz: Option<&str>,
+) -> Option<SystemTime> {
     let base = to_local(start, tz)?;
     let from = to_local(after, tz)?;
-    let mut hours = if r.hours.is_empty() { vec![u32::from(base.hour())] } else { r.hours.clone() };
-    let mut minutes = if r.minutes.is_empty() { vec![u32::from(base.minute())] } else { r.minutes.clone() };
+    let mut hours = if r.hours.is_empty() {
+        vec![u32::from(base.hour())]
+    } else {
+        r.hours.clone()
+    };
+    let mut minutes = if r.minutes.is_empty() {
+        vec![u32::from(base.minute())]
+    } else {
+        r.minutes.clone()
+    };
     hours.sort_unstable();
     minutes.sort_unstable();
     let week_days = if r.week_days.is_empty() {
@@ -141,14 +169,23 @@ fn next_scheduled(r: &Recurrence, after: SystemTime, start: SystemTime, tz: Opti
         let days_since = (day - base_date).whole_days();
         let in_period = match r.frequency {
             Frequency::Week => {
-                let week_start = |d: Date| d - ::time::Duration::days(i64::from(d.weekday().number_days_from_sunday()));
+                let week_start = |d: Date| {
+                    d - ::time::Duration::days(i64::from(d.weekday().number_days_from_sunday()))
+                };
                 let weeks = (week_start(day) - week_start(base_date)).whole_weeks();
-                weeks >= 0 && weeks % interval == 0 && week_days.contains(&u32::from(day.weekday().number_days_from_sunday()))
+                weeks >= 0
+                    && weeks % interval == 0
+                    && week_days.contains(&u32::from(day.weekday().number_days_from_sunday()))
             }
             Frequency::Month => {
                 let months = (i64::from(day.year()) - i64::from(base_date.year())) * 12
-                    + i64::from(u8::from(day.month())) - i64::from(u8::from(base_date.month()));
-                let days_ok = if r.month_days.is_empty() { day.day() == base_date.day() } else { r.month_days.contains(&u32::from(day.day())) };
+                    + i64::from(u8::from(day.month()))
+                    - i64::from(u8::from(base_date.month()));
+                let days_ok = if r.month_days.is_empty() {
+                    day.day() == base_date.day()
+                } else {
+                    r.month_days.contains(&u32::from(day.day()))
+                };
                 months >= 0 && months % interval == 0 && days_ok
             }
             _ => days_since >= 0 && days_since % interval == 0,
@@ -156,9 +193,15 @@ fn next_scheduled(r: &Recurrence, after: SystemTime, start: SystemTime, tz: Opti
         if in_period {
             for h in &hours {
                 for m in &minutes {
-                    let (Ok(h), Ok(m)) = (u8::try_from(*h), u8::try_from(*m)) else { continue };
-                    let Ok(t) = Time::from_hms(h, m, 0) else { continue };
-                    let Some(at) = from_local(PrimitiveDateTime::new(day, t), tz) else { continue };
+                    let (Ok(h), Ok(m)) = (u8::try_from(*h), u8::try_from(*m)) else {
+                        continue;
+                    };
+                    let Ok(t) = Time::from_hms(h, m, 0) else {
+                        continue;
+                    };
+                    let Some(at) = from_local(PrimitiveDateTime::new(day, t), tz) else {
+                        continue;
+                    };
                     if at > after && at >= start {
                         return Some(at);
                     }
@@ -171,7 +214,13 @@ fn next_scheduled(r: &Recurrence, after: SystemTime, start: SystemTime, tz: Opti
 }
 
 /// Fires `trigger` of `workflow` on schedule until `stop` turns true.
-pub(crate) fn spawn(engine: Engine, workflow: String, trigger: String, r: Recurrence, mut stop: watch::Receiver<bool>) {
+pub(crate) fn spawn(
+    engine: Engine,
+    workflow: String,
+    trigger: String,
+    r: Recurrence,
+    mut stop: watch::Receiver<bool>,
+) {
     tokio::spawn(async move {
         let clock = engine.clock();
         let enabled = clock.now();
@@ -232,13 +281,25 @@ mod tests {
         let r = rec(Frequency::Minute, 15, Some("2026-01-01T00:00:00Z"));
         let now = t("2026-01-01T00:20:00Z");
         assert_eq!(next_after(&r, now, now), Some(t("2026-01-01T00:30:00Z")));
-        assert_eq!(next_after(&r, t("2025-12-31T00:00:00Z"), now), Some(t("2026-01-01T00:00:00Z")));
+        assert_eq!(
+            next_after(&r, t("2025-12-31T00:00:00Z"), now),
+            Some(t("2026-01-01T00:00:00Z"))
+        );
         let r = rec(Frequency::Month, 1, Some("2026-01-31T08:00:00Z"));
-        assert_eq!(next_after(&r, t("2026-01-31T08:00:00Z"), now), Some(t("2026-02-28T08:00:00Z")));
+        assert_eq!(
+            next_after(&r, t("2026-01-31T08:00:00Z"), now),
+            Some(t("2026-02-28T08:00:00Z"))
+        );
         let r = rec(Frequency::Second, 30, None);
         let enabled = t("2026-03-01T10:00:00Z");
-        assert_eq!(next_after(&r, enabled - Duration::from_nanos(1), enabled), Some(enabled));
-        assert_eq!(next_after(&r, enabled, enabled), Some(t("2026-03-01T10:00:30Z")));
+        assert_eq!(
+            next_after(&r, enabled - Duration::from_nanos(1), enabled),
+            Some(enabled)
+        );
+        assert_eq!(
+            next_after(&r, enabled, enabled),
+            Some(t("2026-03-01T10:00:30Z"))
+        );
     }
 
     #[test]
@@ -248,13 +309,22 @@ mod tests {
         r.hours = vec![9, 17];
         r.minutes = vec![30];
         // 2026-01-01 is a Thursday: next is Monday 5 January at 09:30.
-        assert_eq!(next_after(&r, t("2026-01-01T00:00:00Z"), t("2026-01-01T00:00:00Z")), Some(t("2026-01-05T09:30:00Z")));
-        assert_eq!(next_after(&r, t("2026-01-05T09:30:00Z"), t("2026-01-01T00:00:00Z")), Some(t("2026-01-05T17:30:00Z")));
+        assert_eq!(
+            next_after(&r, t("2026-01-01T00:00:00Z"), t("2026-01-01T00:00:00Z")),
+            Some(t("2026-01-05T09:30:00Z"))
+        );
+        assert_eq!(
+            next_after(&r, t("2026-01-05T09:30:00Z"), t("2026-01-01T00:00:00Z")),
+            Some(t("2026-01-05T17:30:00Z"))
+        );
         let mut d = rec(Frequency::Day, 1, Some("2026-06-01T00:00:00"));
         d.time_zone = Some("W. Europe Standard Time".into());
         d.hours = vec![8];
         d.minutes = vec![0];
         // 08:00 in Amsterdam in June is 06:00 UTC.
-        assert_eq!(next_after(&d, t("2026-06-02T07:00:00Z"), t("2026-06-01T00:00:00Z")), Some(t("2026-06-03T06:00:00Z")));
+        assert_eq!(
+            next_after(&d, t("2026-06-02T07:00:00Z"), t("2026-06-01T00:00:00Z")),
+            Some(t("2026-06-03T06:00:00Z"))
+        );
     }
 }

@@ -64,6 +64,8 @@ pub(crate) struct RunState {
     pub executions: AtomicU64,
     /// Child-workflow nesting depth of this run.
     pub depth: usize,
+    /// Secure parameter values, redacted from history.
+    pub secrets: Vec<String>,
 }
 
 impl RunState {
@@ -94,7 +96,8 @@ impl RunState {
 
     /// Counts one action execution; false once the run's budget is spent.
     pub fn charge(&self) -> bool {
-        self.executions.fetch_add(1, Ordering::Relaxed) < self.engine.config.limits.max_action_executions
+        self.executions.fetch_add(1, Ordering::Relaxed)
+            < self.engine.config.limits.max_action_executions
     }
 
     /// The `workflow()` object.
@@ -135,7 +138,12 @@ impl Frame {
         Arc::new(Frame::default())
     }
 
-    pub fn foreach_iteration(parent: &Arc<Frame>, loop_name: &str, index: usize, item: Value) -> Arc<Frame> {
+    pub fn foreach_iteration(
+        parent: &Arc<Frame>,
+        loop_name: &str,
+        index: usize,
+        item: Value,
+    ) -> Arc<Frame> {
         let mut repetition = parent.repetition.clone();
         repetition.push((loop_name.to_string(), index));
         Arc::new(Frame {
@@ -151,7 +159,10 @@ impl Frame {
         repetition.push((loop_name.to_string(), index));
         Arc::new(Frame {
             parent: Some(parent.clone()),
-            until: Some((loop_name.to_ascii_lowercase(), i64::try_from(index).unwrap_or(i64::MAX))),
+            until: Some((
+                loop_name.to_ascii_lowercase(),
+                i64::try_from(index).unwrap_or(i64::MAX),
+            )),
             repetition,
             ..Frame::default()
         })
@@ -264,7 +275,8 @@ impl Context for EvalCtx<'_> {
         if let Some(row) = &self.row {
             return Some(row.clone());
         }
-        self.frame.find(&|f| f.item.as_ref().map(|(_, v)| v.clone()))
+        self.frame
+            .find(&|f| f.item.as_ref().map(|(_, v)| v.clone()))
     }
 
     fn items(&self, loop_name: &str) -> Option<Value> {

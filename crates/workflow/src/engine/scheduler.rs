@@ -43,7 +43,12 @@ pub(crate) fn run_container(
                 let action = container.actions[i].clone();
                 match unmet_condition(&container, i, &status) {
                     Some((pred, expected, actual)) => {
-                        let o = outcome::skipped_by_run_after(&action.name, &container.actions[pred].name, expected, actual);
+                        let o = outcome::skipped_by_run_after(
+                            &action.name,
+                            &container.actions[pred].name,
+                            expected,
+                            actual,
+                        );
                         skip(&run, &frame, &action, o);
                         status[i] = Some(Status::Skipped);
                         for &s in &container.succs[i] {
@@ -101,7 +106,13 @@ fn unmet_condition<'a>(
 }
 
 /// The result object `actions('X')` returns.
-fn result_object(run: &RunState, action: &Action, exec: &ActionExecution, inputs: Option<&Value>, outputs: Option<&Value>) -> Value {
+fn result_object(
+    run: &RunState,
+    action: &Action,
+    exec: &ActionExecution,
+    inputs: Option<&Value>,
+    outputs: Option<&Value>,
+) -> Value {
     let mut m = Map::new();
     m.insert("name".into(), json!(action.name));
     if let Some(i) = inputs {
@@ -155,9 +166,13 @@ pub(crate) fn finish(
         ctx.current = Some(result.clone());
         match skybridge_wdl::evaluate_template(tp, &ctx) {
             Ok(v) if v.to_string().len() <= 16_000 => exec.tracked_properties = Some(v),
-            Ok(_) => tracing::debug!(action = %action.name, "trackedProperties over 16,000 characters dropped"),
+            Ok(_) => {
+                tracing::debug!(action = %action.name, "trackedProperties over 16,000 characters dropped")
+            }
             // The runtime does not fail an action over its tracked properties.
-            Err(e) => tracing::debug!(action = %action.name, error = %e, "trackedProperties not evaluated"),
+            Err(e) => {
+                tracing::debug!(action = %action.name, error = %e, "trackedProperties not evaluated")
+            }
         }
     }
     frame.set_result(&action.name, result);
@@ -166,6 +181,19 @@ pub(crate) fn finish(
     }
     if !action.secure_outputs {
         exec.outputs = o.outputs;
+    }
+    let secrets = &run.secrets;
+    if !secrets.is_empty() {
+        for v in [
+            &mut exec.inputs,
+            &mut exec.outputs,
+            &mut exec.tracked_properties,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            crate::history::redact_secrets(v, secrets);
+        }
     }
     let status = exec.status;
     run.record(exec);
@@ -182,10 +210,21 @@ pub(crate) fn skip(run: &RunState, frame: &Frame, action: &Action, o: Outcome) {
 }
 
 /// Records every action nested in a control action that did not run them.
-pub(crate) fn skip_children(run: &RunState, frame: &Frame, action: &Action, status: Status, code: &str) {
+pub(crate) fn skip_children(
+    run: &RunState,
+    frame: &Frame,
+    action: &Action,
+    status: Status,
+    code: &str,
+) {
     for c in action.kind.children() {
         for inner in &c.actions {
-            skip(run, frame, inner, outcome::skipped_by_parent(&inner.name, &action.name, status, code));
+            skip(
+                run,
+                frame,
+                inner,
+                outcome::skipped_by_parent(&inner.name, &action.name, status, code),
+            );
         }
     }
 }
@@ -217,10 +256,26 @@ fn static_outcome(run: &RunState, action: &Action, name: &str) -> Outcome {
                 .and_then(crate::definition::lenient_u16)
                 .map(outcome::http_status_name)
         })
-        .unwrap_or_else(|| if status == Status::Succeeded { "OK".into() } else { "BadRequest".into() });
-    let error = crate::definition::field_ci(&def, "error").cloned().or_else(|| {
-        (status == Status::Failed).then(|| outcome::error(&code, format!("The static result '{name}' of action '{}' failed.", action.name)))
-    });
+        .unwrap_or_else(|| {
+            if status == Status::Succeeded {
+                "OK".into()
+            } else {
+                "BadRequest".into()
+            }
+        });
+    let error = crate::definition::field_ci(&def, "error")
+        .cloned()
+        .or_else(|| {
+            (status == Status::Failed).then(|| {
+                outcome::error(
+                    &code,
+                    format!(
+                        "The static result '{name}' of action '{}' failed.",
+                        action.name
+                    ),
+                )
+            })
+        });
     Outcome {
         error,
         outputs,
@@ -235,7 +290,9 @@ pub(crate) async fn execute(run: Arc<RunState>, frame: Arc<Frame>, action: Arc<A
         let max = run.engine.config.limits.max_action_executions;
         let o = Outcome::bad_request(
             "ActionExecutionLimitExceeded",
-            format!("The run exceeded the maximum of {max} action executions; check for runaway loops."),
+            format!(
+                "The run exceeded the maximum of {max} action executions; check for runaway loops."
+            ),
         );
         run.cancel();
         return finish(&run, &frame, &action, o, start);
@@ -255,15 +312,35 @@ pub(crate) async fn execute(run: Arc<RunState>, frame: Arc<Frame>, action: Arc<A
                 Ok(Value::String(s)) => match parse_iso_duration(&s) {
                     Some(d) => Some(d),
                     None => {
-                        let o = Outcome::bad_request("InvalidTemplate", format!("The 'limit.timeout' value '{s}' of action '{}' is not an ISO 8601 duration.", action.name));
+                        let o = Outcome::bad_request(
+                            "InvalidTemplate",
+                            format!(
+                                "The 'limit.timeout' value '{s}' of action '{}' is not an ISO 8601 duration.",
+                                action.name
+                            ),
+                        );
                         return finish(&run, &frame, &action, o, start);
                     }
                 },
                 Ok(other) => {
-                    let o = Outcome::bad_request("InvalidTemplate", format!("The 'limit.timeout' of action '{}' must be a string, not {other}.", action.name));
+                    let o = Outcome::bad_request(
+                        "InvalidTemplate",
+                        format!(
+                            "The 'limit.timeout' of action '{}' must be a string, not {other}.",
+                            action.name
+                        ),
+                    );
                     return finish(&run, &frame, &action, o, start);
                 }
-                Err(e) => return finish(&run, &frame, &action, Outcome::template_error(&action.name, &e), start),
+                Err(e) => {
+                    return finish(
+                        &run,
+                        &frame,
+                        &action,
+                        Outcome::template_error(&action.name, &e),
+                        start,
+                    );
+                }
             }
         }
     };

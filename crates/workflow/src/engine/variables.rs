@@ -98,7 +98,9 @@ fn wrong_type(name: &str, ty: VarType, v: &Value) -> Outcome {
 fn not_initialized(name: &str) -> Outcome {
     Outcome::bad_request(
         "InvalidTemplate",
-        format!("The variable '{name}' is not initialized; initialize it with an InitializeVariable action first."),
+        format!(
+            "The variable '{name}' is not initialized; initialize it with an InitializeVariable action first."
+        ),
     )
 }
 
@@ -109,7 +111,10 @@ fn too_large(run: &RunState, name: &str, v: &Value) -> Option<Outcome> {
         Value::Array(a) if a.len() > run.engine.config.limits.max_array_items => {
             return Some(Outcome::bad_request(
                 "InvalidVariableValue",
-                format!("The variable '{name}' would hold more than {} items.", run.engine.config.limits.max_array_items),
+                format!(
+                    "The variable '{name}' would hold more than {} items.",
+                    run.engine.config.limits.max_array_items
+                ),
             ));
         }
         _ => return None,
@@ -129,7 +134,10 @@ fn str_field<'a>(inputs: &'a Value, key: &str) -> Option<&'a str> {
 /// InitializeVariable with evaluated inputs.
 pub(crate) fn initialize(run: &RunState, inputs: &Value) -> Outcome {
     let Some(Value::Array(list)) = crate::definition::field_ci(inputs, "variables") else {
-        return Outcome::bad_request("InvalidTemplate", "The inputs of InitializeVariable must have a 'variables' array.");
+        return Outcome::bad_request(
+            "InvalidTemplate",
+            "The inputs of InitializeVariable must have a 'variables' array.",
+        );
     };
     let mut vars = lock(&run.variables);
     for v in list {
@@ -137,10 +145,17 @@ pub(crate) fn initialize(run: &RunState, inputs: &Value) -> Outcome {
             str_field(v, "name"),
             str_field(v, "type").and_then(VarType::parse),
         ) else {
-            return Outcome::bad_request("InvalidTemplate", "A variable needs a 'name' and a valid 'type'.");
+            return Outcome::bad_request(
+                "InvalidTemplate",
+                "A variable needs a 'name' and a valid 'type'.",
+            );
         };
-        let mut value = crate::definition::field_ci(v, "value").cloned().unwrap_or_else(|| ty.default_value());
-        if ty == VarType::Float && let Some(i) = value.as_i64() {
+        let mut value = crate::definition::field_ci(v, "value")
+            .cloned()
+            .unwrap_or_else(|| ty.default_value());
+        if ty == VarType::Float
+            && let Some(i) = value.as_i64()
+        {
             value = json!(i as f64);
         }
         if !ty.accepts(&value) {
@@ -151,12 +166,25 @@ pub(crate) fn initialize(run: &RunState, inputs: &Value) -> Outcome {
         }
         let key = name.to_ascii_lowercase();
         if vars.contains_key(&key) {
-            return Outcome::bad_request("InvalidTemplate", format!("The variable '{name}' has already been initialized."));
+            return Outcome::bad_request(
+                "InvalidTemplate",
+                format!("The variable '{name}' has already been initialized."),
+            );
         }
         if vars.len() >= 250 {
-            return Outcome::bad_request("InvalidTemplate", "A workflow may have at most 250 variables.");
+            return Outcome::bad_request(
+                "InvalidTemplate",
+                "A workflow may have at most 250 variables.",
+            );
         }
-        vars.insert(key, Variable { name: name.to_string(), ty, value });
+        vars.insert(
+            key,
+            Variable {
+                name: name.to_string(),
+                ty,
+                value,
+            },
+        );
     }
     Outcome {
         inputs: Some(inputs.clone()),
@@ -167,7 +195,10 @@ pub(crate) fn initialize(run: &RunState, inputs: &Value) -> Outcome {
 /// The five update actions. `op` is the action type lower-cased.
 pub(crate) fn update(run: &RunState, op: &str, inputs: &Value) -> Outcome {
     let Some(name) = str_field(inputs, "name") else {
-        return Outcome::bad_request("InvalidTemplate", "The variable action needs 'inputs.name'.");
+        return Outcome::bad_request(
+            "InvalidTemplate",
+            "The variable action needs 'inputs.name'.",
+        );
     };
     let given = crate::definition::field_ci(inputs, "value").cloned();
     let mut vars = lock(&run.variables);
@@ -177,7 +208,9 @@ pub(crate) fn update(run: &RunState, op: &str, inputs: &Value) -> Outcome {
     let new_value = match op {
         "setvariable" => {
             let mut v = given.unwrap_or(Value::Null);
-            if var.ty == VarType::Float && let Some(i) = v.as_i64() {
+            if var.ty == VarType::Float
+                && let Some(i) = v.as_i64()
+            {
                 v = json!(i as f64);
             }
             if !var.ty.accepts(&v) {
@@ -195,27 +228,51 @@ pub(crate) fn update(run: &RunState, op: &str, inputs: &Value) -> Outcome {
                     };
                     match b.checked_mul(sign).and_then(|d| c.checked_add(d)) {
                         Some(n) => json!(n),
-                        None => return Outcome::bad_request("InvalidVariableValue", format!("The variable '{}' would overflow.", var.name)),
+                        None => {
+                            return Outcome::bad_request(
+                                "InvalidVariableValue",
+                                format!("The variable '{}' would overflow.", var.name),
+                            );
+                        }
                     }
                 }
-                (VarType::Float | VarType::Integer, Value::Number(cur), Value::Number(b)) if var.ty == VarType::Float => {
+                (VarType::Float | VarType::Integer, Value::Number(cur), Value::Number(b))
+                    if var.ty == VarType::Float =>
+                {
                     json!(cur.as_f64().unwrap_or(0.0) + sign as f64 * b.as_f64().unwrap_or(0.0))
                 }
                 (VarType::Integer | VarType::Float, Value::Null, Value::Number(b)) => {
-                    if var.ty == VarType::Integer { json!(b.as_i64().unwrap_or(0) * sign) } else { json!(b.as_f64().unwrap_or(0.0) * sign as f64) }
+                    if var.ty == VarType::Integer {
+                        json!(b.as_i64().unwrap_or(0) * sign)
+                    } else {
+                        json!(b.as_f64().unwrap_or(0.0) * sign as f64)
+                    }
                 }
-                (VarType::Integer | VarType::Float, _, _) => return wrong_type(&var.name, var.ty, &by),
+                (VarType::Integer | VarType::Float, _, _) => {
+                    return wrong_type(&var.name, var.ty, &by);
+                }
                 _ => {
                     return Outcome::bad_request(
                         "InvalidVariableType",
-                        format!("The variable '{}' of type '{}' cannot be incremented or decremented; only Integer and Float variables can.", var.name, var.ty.name()),
+                        format!(
+                            "The variable '{}' of type '{}' cannot be incremented or decremented; only Integer and Float variables can.",
+                            var.name,
+                            var.ty.name()
+                        ),
                     );
                 }
             }
         }
         "appendtoarrayvariable" => {
             if var.ty != VarType::Array {
-                return Outcome::bad_request("InvalidVariableType", format!("The variable '{}' of type '{}' cannot be appended to as an array.", var.name, var.ty.name()));
+                return Outcome::bad_request(
+                    "InvalidVariableType",
+                    format!(
+                        "The variable '{}' of type '{}' cannot be appended to as an array.",
+                        var.name,
+                        var.ty.name()
+                    ),
+                );
             }
             let mut items = var.value.as_array().cloned().unwrap_or_default();
             items.push(given.unwrap_or(Value::Null));
@@ -223,21 +280,35 @@ pub(crate) fn update(run: &RunState, op: &str, inputs: &Value) -> Outcome {
         }
         "appendtostringvariable" => {
             if var.ty != VarType::String {
-                return Outcome::bad_request("InvalidVariableType", format!("The variable '{}' of type '{}' cannot be appended to as a string.", var.name, var.ty.name()));
+                return Outcome::bad_request(
+                    "InvalidVariableType",
+                    format!(
+                        "The variable '{}' of type '{}' cannot be appended to as a string.",
+                        var.name,
+                        var.ty.name()
+                    ),
+                );
             }
             let add = match given {
                 Some(Value::String(s)) => s,
                 Some(Value::Null) | None => String::new(),
-                Some(other) => match skybridge_wdl::eval_template_str("@{parameters('v')}", &Single(other)) {
-                    Ok(Value::String(s)) => s,
-                    _ => String::new(),
-                },
+                Some(other) => {
+                    match skybridge_wdl::eval_template_str("@{parameters('v')}", &Single(other)) {
+                        Ok(Value::String(s)) => s,
+                        _ => String::new(),
+                    }
+                }
             };
             let mut s = var.value.as_str().unwrap_or("").to_string();
             s.push_str(&add);
             Value::String(s)
         }
-        _ => return Outcome::bad_request("InvalidTemplate", format!("Unknown variable operation '{op}'.")),
+        _ => {
+            return Outcome::bad_request(
+                "InvalidTemplate",
+                format!("Unknown variable operation '{op}'."),
+            );
+        }
     };
     if let Some(o) = too_large(run, &var.name, &new_value) {
         return o;

@@ -188,7 +188,10 @@ impl RunSummary {
 }
 
 /// Store records of a run's action executions, in completion order.
-pub fn action_records(executions: &[ActionExecution], client_tracking_id: &str) -> Vec<WorkflowActionRecord> {
+pub fn action_records(
+    executions: &[ActionExecution],
+    client_tracking_id: &str,
+) -> Vec<WorkflowActionRecord> {
     executions
         .iter()
         .enumerate()
@@ -233,7 +236,8 @@ impl StoredRun {
         Self {
             workflow: r.workflow.clone(),
             run_id: r.run_id.clone(),
-            document: serde_json::from_str(&r.document).unwrap_or_else(|_| json!({"status": r.status})),
+            document: serde_json::from_str(&r.document)
+                .unwrap_or_else(|_| json!({"status": r.status})),
         }
     }
 }
@@ -244,7 +248,8 @@ impl StoredAction {
         Self {
             name: r.action.clone(),
             repetition: r.repetition.clone(),
-            document: serde_json::from_str(&r.document).unwrap_or_else(|_| json!({"status": r.status})),
+            document: serde_json::from_str(&r.document)
+                .unwrap_or_else(|_| json!({"status": r.status})),
         }
     }
 }
@@ -254,21 +259,48 @@ impl StoredAction {
 pub fn sanitize_authentication(inputs: &mut Value) {
     let Some(auth) = inputs
         .as_object_mut()
-        .and_then(|o| o.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case("authentication")))
+        .and_then(|o| {
+            o.iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case("authentication"))
+        })
         .map(|(_, v)| v)
     else {
         return;
     };
     if let Value::Object(map) = auth {
         for (k, v) in map.iter_mut() {
-            let secret = ["password", "value", "secret", "pfx", "clientsecret", "parameter"]
-                .iter()
-                .any(|s| k.eq_ignore_ascii_case(s));
+            let secret = [
+                "password",
+                "value",
+                "secret",
+                "pfx",
+                "clientsecret",
+                "parameter",
+            ]
+            .iter()
+            .any(|s| k.eq_ignore_ascii_case(s));
             if secret && !v.is_null() {
                 *v = json!("*sanitized*");
             }
         }
     } else if auth.is_string() {
         *auth = json!("*sanitized*");
+    }
+}
+
+/// Replaces every occurrence of a secret (the values of `securestring` parameters) in recorded
+/// content with `*sanitized*`, so secure parameters never reach run history.
+pub fn redact_secrets(value: &mut Value, secrets: &[String]) {
+    match value {
+        Value::String(s) => {
+            for secret in secrets {
+                if s.contains(secret.as_str()) {
+                    *s = s.replace(secret.as_str(), "*sanitized*");
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_secrets(v, secrets)),
+        Value::Object(map) => map.values_mut().for_each(|v| redact_secrets(v, secrets)),
+        _ => {}
     }
 }

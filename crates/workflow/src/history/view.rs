@@ -31,7 +31,19 @@ fn copy(from: &Value, to: &mut Map<String, Value>, keys: &[&str]) {
 pub fn run_resource(run: &StoredRun, base: &str) -> Value {
     let d = &run.document;
     let mut p = Map::new();
-    copy(d, &mut p, &["startTime", "endTime", "status", "code", "error", "correlationId", "correlation"]);
+    copy(
+        d,
+        &mut p,
+        &[
+            "startTime",
+            "endTime",
+            "status",
+            "code",
+            "error",
+            "correlationId",
+            "correlation",
+        ],
+    );
     if let Some(s) = d.get("startTime") {
         p.insert("waitEndTime".into(), s.clone());
     }
@@ -45,18 +57,44 @@ pub fn run_resource(run: &StoredRun, base: &str) -> Value {
     );
     if let Some(t) = d.get("trigger") {
         let mut tp = Map::new();
-        copy(t, &mut tp, &["name", "startTime", "endTime", "scheduledTime", "originHistoryName", "code", "status", "error", "trackedProperties"]);
-        tp.insert("correlation".into(), d.get("correlation").cloned().unwrap_or(Value::Null));
+        copy(
+            t,
+            &mut tp,
+            &[
+                "name",
+                "startTime",
+                "endTime",
+                "scheduledTime",
+                "originHistoryName",
+                "code",
+                "status",
+                "error",
+                "trackedProperties",
+            ],
+        );
+        tp.insert(
+            "correlation".into(),
+            d.get("correlation").cloned().unwrap_or(Value::Null),
+        );
         let run_base = format!("{base}/runs/{}", run.run_id);
         if let Some(i) = t.get("inputs") {
-            tp.insert("inputsLink".into(), link(format!("{run_base}/contents/triggerInputs"), i));
+            tp.insert(
+                "inputsLink".into(),
+                link(format!("{run_base}/contents/triggerInputs"), i),
+            );
         }
         if let Some(o) = t.get("outputs") {
-            tp.insert("outputsLink".into(), link(format!("{run_base}/contents/triggerOutputs"), o));
+            tp.insert(
+                "outputsLink".into(),
+                link(format!("{run_base}/contents/triggerOutputs"), o),
+            );
         }
         p.insert("trigger".into(), Value::Object(tp));
     }
-    p.insert("outputs".into(), d.get("outputs").cloned().unwrap_or_else(|| json!({})));
+    p.insert(
+        "outputs".into(),
+        d.get("outputs").cloned().unwrap_or_else(|| json!({})),
+    );
     json!({
         "properties": p,
         "id": format!("/workflows/{}/runs/{}", run.workflow, run.run_id),
@@ -74,7 +112,21 @@ fn version_of(d: &Value) -> String {
 
 fn action_properties(d: &Value, content_base: &str) -> Map<String, Value> {
     let mut p = Map::new();
-    copy(d, &mut p, &["startTime", "endTime", "status", "code", "error", "trackedProperties", "retryHistory", "repetitionIndexes", "repetitionCount"]);
+    copy(
+        d,
+        &mut p,
+        &[
+            "startTime",
+            "endTime",
+            "status",
+            "code",
+            "error",
+            "trackedProperties",
+            "retryHistory",
+            "repetitionIndexes",
+            "repetitionCount",
+        ],
+    );
     p.insert(
         "correlation".into(),
         json!({
@@ -83,10 +135,16 @@ fn action_properties(d: &Value, content_base: &str) -> Map<String, Value> {
         }),
     );
     if let Some(i) = d.get("inputs") {
-        p.insert("inputsLink".into(), link(format!("{content_base}/contents/inputs"), i));
+        p.insert(
+            "inputsLink".into(),
+            link(format!("{content_base}/contents/inputs"), i),
+        );
     }
     if let Some(o) = d.get("outputs") {
-        p.insert("outputsLink".into(), link(format!("{content_base}/contents/outputs"), o));
+        p.insert(
+            "outputsLink".into(),
+            link(format!("{content_base}/contents/outputs"), o),
+        );
     }
     if d.get("secureInputs").and_then(Value::as_bool) == Some(true) {
         p.insert("isInputsSecured".into(), json!(true));
@@ -109,7 +167,12 @@ pub fn action_resource(workflow: &str, run_id: &str, action: &StoredAction, base
 }
 
 /// `WorkflowRunActionRepetitionDefinition` for one repetition.
-pub fn repetition_resource(workflow: &str, run_id: &str, action: &StoredAction, base: &str) -> Value {
+pub fn repetition_resource(
+    workflow: &str,
+    run_id: &str,
+    action: &StoredAction,
+    base: &str,
+) -> Value {
     let content_base = format!(
         "{base}/runs/{run_id}/actions/{}/repetitions/{}",
         action.name, action.repetition
@@ -126,8 +189,10 @@ pub fn repetition_resource(workflow: &str, run_id: &str, action: &StoredAction, 
 /// loops, its latest repetition with `repetitionCount` set to the number of repetitions.
 pub fn action_summaries(actions: &[StoredAction]) -> Vec<StoredAction> {
     let mut order: Vec<String> = Vec::new();
-    let mut by_name: std::collections::HashMap<String, (Option<StoredAction>, Option<StoredAction>, usize)> =
-        std::collections::HashMap::new();
+    let mut by_name: std::collections::HashMap<
+        String,
+        (Option<StoredAction>, Option<StoredAction>, usize),
+    > = std::collections::HashMap::new();
     for a in actions {
         let key = a.name.to_ascii_lowercase();
         let entry = by_name.entry(key.clone()).or_insert_with(|| {

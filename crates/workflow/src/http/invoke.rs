@@ -45,18 +45,28 @@ pub(crate) async fn invoke_with_path(
         Ok(b) => b,
         Err(r) => return too_large(&api, r),
     };
-    handle(&api, &workflow, &trigger, &path, query, method, headers, body)
-        .await
-        .unwrap_or_else(|e| e.into_response())
+    handle(
+        &api, &workflow, &trigger, &path, query, method, headers, body,
+    )
+    .await
+    .unwrap_or_else(|e| e.into_response())
 }
 
 /// A body that could not be read: over the limit, or broken off.
 fn too_large(api: &WorkflowApi, r: BytesRejection) -> Response {
     let limit = api.engine.config().limits.max_body_bytes;
     if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        WorkflowError::TooLarge { size: limit.saturating_add(1), limit }.into_response()
+        WorkflowError::TooLarge {
+            size: limit.saturating_add(1),
+            limit,
+        }
+        .into_response()
     } else {
-        bad("InvalidRequestContent", format!("The request content could not be read: {r}.")).into_response()
+        bad(
+            "InvalidRequestContent",
+            format!("The request content could not be read: {r}."),
+        )
+        .into_response()
     }
 }
 
@@ -65,25 +75,36 @@ fn title_case(name: &str) -> String {
     name.split('-')
         .map(|part| {
             let mut c = part.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         })
         .collect::<Vec<_>>()
         .join("-")
 }
 
 fn bad(code: &str, message: impl Into<String>) -> WorkflowError {
-    WorkflowError::BadRequest { code: code.into(), message: message.into() }
+    WorkflowError::BadRequest {
+        code: code.into(),
+        message: message.into(),
+    }
 }
 
 /// The body as the trigger exposes it.
-fn decode_request_body(bytes: &Bytes, content_type: Option<&str>) -> Result<Option<Value>, WorkflowError> {
+fn decode_request_body(
+    bytes: &Bytes,
+    content_type: Option<&str>,
+) -> Result<Option<Value>, WorkflowError> {
     if bytes.is_empty() {
         return Ok(None);
     }
     let ct = content_type.unwrap_or("").to_ascii_lowercase();
     if ct.contains("json") {
         return serde_json::from_slice(bytes).map(Some).map_err(|e| {
-            bad("InvalidRequestContent", format!("The request content is not valid JSON: {e}."))
+            bad(
+                "InvalidRequestContent",
+                format!("The request content is not valid JSON: {e}."),
+            )
         });
     }
     if ct.starts_with("application/x-www-form-urlencoded") {
@@ -111,24 +132,57 @@ async fn handle(
     body: Bytes,
 ) -> Result<Response, WorkflowError> {
     let wf = api.workflow(workflow)?;
-    let trigger = wf.definition.trigger(trigger_name).ok_or_else(|| WorkflowError::TriggerNotFound {
-        workflow: wf.name.clone(),
-        trigger: trigger_name.to_string(),
-    })?;
-    let TriggerKind::Request { method: allowed, relative_path, schema, validate_schema } = &trigger.kind else {
-        return Err(bad("TriggerIsNotRequest", format!("The trigger '{}' is not a Request trigger and cannot be invoked.", trigger.name)));
+    let trigger =
+        wf.definition
+            .trigger(trigger_name)
+            .ok_or_else(|| WorkflowError::TriggerNotFound {
+                workflow: wf.name.clone(),
+                trigger: trigger_name.to_string(),
+            })?;
+    let TriggerKind::Request {
+        method: allowed,
+        relative_path,
+        schema,
+        validate_schema,
+    } = &trigger.kind
+    else {
+        return Err(bad(
+            "TriggerIsNotRequest",
+            format!(
+                "The trigger '{}' is not a Request trigger and cannot be invoked.",
+                trigger.name
+            ),
+        ));
     };
     // Shared access signature: exactly one way of authorizing.
-    let q = |k: &str| query.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v.as_str());
+    let q = |k: &str| {
+        query
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.as_str())
+    };
     let has_bearer = headers.contains_key(http::header::AUTHORIZATION);
     let Some(sig) = q("sig") else {
         return Err(WorkflowError::SignatureRequired);
     };
     if has_bearer {
-        return Err(bad("DirectApiRequestHasMoreThanOneAuthorization", "The request has both SAS authentication scheme and 'Bearer' authorization scheme. Only one scheme should be used."));
+        return Err(bad(
+            "DirectApiRequestHasMoreThanOneAuthorization",
+            "The request has both SAS authentication scheme and 'Bearer' authorization scheme. Only one scheme should be used.",
+        ));
     }
-    let key = api.engine.access_key(&wf.name).ok_or(WorkflowError::SignatureInvalid)?;
-    if !callback::verify(&key, &wf.name, &trigger.name, q("sp").unwrap_or(""), q("sv").unwrap_or(""), sig) {
+    let key = api
+        .engine
+        .access_key(&wf.name)
+        .ok_or(WorkflowError::SignatureInvalid)?;
+    if !callback::verify(
+        &key,
+        &wf.name,
+        &trigger.name,
+        q("sp").unwrap_or(""),
+        q("sv").unwrap_or(""),
+        sig,
+    ) {
         return Err(WorkflowError::SignatureInvalid);
     }
     if let Some(m) = allowed
@@ -136,19 +190,37 @@ async fn handle(
     {
         return Err(bad(
             "TriggerRequestMethodNotValid",
-            format!("The HTTP method for this request is not valid: expected '{m}' and actual '{method}'."),
+            format!(
+                "The HTTP method for this request is not valid: expected '{m}' and actual '{method}'."
+            ),
         ));
     }
     let params = match relative_path {
         Some(t) => callback::match_relative_path(t, rest).ok_or_else(|| {
-            bad("TriggerRelativePathNotValid", format!("The request path '{rest}' does not match the trigger's relative path '{t}'."))
+            bad(
+                "TriggerRelativePathNotValid",
+                format!(
+                    "The request path '{rest}' does not match the trigger's relative path '{t}'."
+                ),
+            )
         })?,
         None if rest.trim_matches('/').is_empty() => Vec::new(),
-        None => return Err(bad("TriggerRelativePathNotValid", format!("The trigger '{}' has no relative path; '{rest}' is not expected.", trigger.name))),
+        None => {
+            return Err(bad(
+                "TriggerRelativePathNotValid",
+                format!(
+                    "The trigger '{}' has no relative path; '{rest}' is not expected.",
+                    trigger.name
+                ),
+            ));
+        }
     };
     let limit = api.engine.config().limits.max_body_bytes;
     if body.len() > limit {
-        return Err(WorkflowError::TooLarge { size: body.len(), limit });
+        return Err(WorkflowError::TooLarge {
+            size: body.len(),
+            limit,
+        });
     }
     let mut header_list: Vec<(String, String)> = Vec::new();
     for (k, v) in &headers {
@@ -162,23 +234,34 @@ async fn handle(
             None => header_list.push((name, value)),
         }
     }
-    let content_type = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let content_type = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     let decoded = decode_request_body(&body, content_type)?;
-    if *validate_schema
-        && let Some(schema) = schema
-    {
+    if *validate_schema && let Some(schema) = schema {
         let errors = crate::schema::validate(schema, decoded.as_ref().unwrap_or(&Value::Null));
         if !errors.is_empty() {
-            let details = errors.iter().map(|e| format!("{} Path '{}'.", e.message, e.path)).collect::<Vec<_>>().join(", ");
+            let details = errors
+                .iter()
+                .map(|e| format!("{} Path '{}'.", e.message, e.path))
+                .collect::<Vec<_>>()
+                .join(", ");
             return Err(bad(
                 "TriggerInputSchemaMismatch",
-                format!("The input body for trigger '{}' of type 'Request' did not match its schema definition. Error details: '{details}'.", trigger.name),
+                format!(
+                    "The input body for trigger '{}' of type 'Request' did not match its schema definition. Error details: '{details}'.",
+                    trigger.name
+                ),
             ));
         }
     }
     let queries = query
         .into_iter()
-        .filter(|(k, _)| !["api-version", "sp", "sv", "sig"].iter().any(|s| k.eq_ignore_ascii_case(s)))
+        .filter(|(k, _)| {
+            !["api-version", "sp", "sv", "sig"]
+                .iter()
+                .any(|s| k.eq_ignore_ascii_case(s))
+        })
         .collect();
     let request = TriggerRequest {
         method: method.to_string(),
@@ -226,20 +309,31 @@ async fn answer(api: &WorkflowApi, workflow: &str, mut handle: RunHandle) -> Res
             let status = StatusCode::from_u16(msg.status).unwrap_or(StatusCode::OK);
             let mut r = Response::builder().status(status);
             for (k, v) in &msg.headers {
-                if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
+                if let (Ok(name), Ok(value)) = (
+                    HeaderName::from_bytes(k.as_bytes()),
+                    HeaderValue::from_str(v),
+                ) {
                     r = r.header(name, value);
                 }
             }
-            let r = r.body(Body::from(msg.body)).unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+            let r = r
+                .body(Body::from(msg.body))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
             with_headers(r, &headers)
         }
         Ok(Err(_)) => {
             let e = json!({"error": {"code": "NoResponse", "message": format!("The server did not receive a response from an upstream server. Request tracking id '{}'.", handle.correlation_id)}});
-            with_headers((StatusCode::BAD_GATEWAY, axum::Json(e)).into_response(), &headers)
+            with_headers(
+                (StatusCode::BAD_GATEWAY, axum::Json(e)).into_response(),
+                &headers,
+            )
         }
         Err(_) => {
             let e = json!({"error": {"code": "GatewayTimeout", "message": format!("The server did not receive a timely response from the upstream server. Request tracking id '{}'.", handle.correlation_id)}});
-            with_headers((StatusCode::GATEWAY_TIMEOUT, axum::Json(e)).into_response(), &headers)
+            with_headers(
+                (StatusCode::GATEWAY_TIMEOUT, axum::Json(e)).into_response(),
+                &headers,
+            )
         }
     }
 }

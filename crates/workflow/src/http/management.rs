@@ -19,7 +19,10 @@ use crate::history::{StoredAction, StoredRun};
 type Result<T> = std::result::Result<T, WorkflowError>;
 
 fn base(api: &WorkflowApi, headers: &HeaderMap, workflow: &str) -> String {
-    format!("{}{MANAGEMENT_PREFIX}/workflows/{workflow}", api.origin(headers))
+    format!(
+        "{}{MANAGEMENT_PREFIX}/workflows/{workflow}",
+        api.origin(headers)
+    )
 }
 
 fn workflow_resource(wf: &Workflow) -> Value {
@@ -44,13 +47,20 @@ pub(crate) async fn list_workflows(State(api): State<WorkflowApi>) -> Response {
         .engine
         .workflows()
         .iter()
-        .filter(|w| api.app.as_deref().is_none_or(|a| w.app.eq_ignore_ascii_case(a)))
+        .filter(|w| {
+            api.app
+                .as_deref()
+                .is_none_or(|a| w.app.eq_ignore_ascii_case(a))
+        })
         .map(|w| workflow_resource(w))
         .collect();
     Json(json!({"value": value})).into_response()
 }
 
-pub(crate) async fn get_workflow(State(api): State<WorkflowApi>, Path(workflow): Path<String>) -> Result<Response> {
+pub(crate) async fn get_workflow(
+    State(api): State<WorkflowApi>,
+    Path(workflow): Path<String>,
+) -> Result<Response> {
     let wf = api.workflow(&workflow)?;
     Ok(Json(workflow_resource(&wf)).into_response())
 }
@@ -64,15 +74,32 @@ fn trigger_resource(wf: &Workflow, t: &crate::definition::Trigger) -> Value {
     })
 }
 
-pub(crate) async fn list_triggers(State(api): State<WorkflowApi>, Path(workflow): Path<String>) -> Result<Response> {
+pub(crate) async fn list_triggers(
+    State(api): State<WorkflowApi>,
+    Path(workflow): Path<String>,
+) -> Result<Response> {
     let wf = api.workflow(&workflow)?;
-    let value: Vec<Value> = wf.definition.triggers.iter().map(|t| trigger_resource(&wf, t)).collect();
+    let value: Vec<Value> = wf
+        .definition
+        .triggers
+        .iter()
+        .map(|t| trigger_resource(&wf, t))
+        .collect();
     Ok(Json(json!({"value": value})).into_response())
 }
 
-pub(crate) async fn get_trigger(State(api): State<WorkflowApi>, Path((workflow, trigger)): Path<(String, String)>) -> Result<Response> {
+pub(crate) async fn get_trigger(
+    State(api): State<WorkflowApi>,
+    Path((workflow, trigger)): Path<(String, String)>,
+) -> Result<Response> {
     let wf = api.workflow(&workflow)?;
-    let t = wf.definition.trigger(&trigger).ok_or_else(|| WorkflowError::TriggerNotFound { workflow: wf.name.clone(), trigger })?;
+    let t = wf
+        .definition
+        .trigger(&trigger)
+        .ok_or_else(|| WorkflowError::TriggerNotFound {
+            workflow: wf.name.clone(),
+            trigger,
+        })?;
     Ok(Json(trigger_resource(&wf, t)).into_response())
 }
 
@@ -82,15 +109,38 @@ pub(crate) async fn list_callback_url(
     headers: HeaderMap,
 ) -> Result<Response> {
     let wf = api.workflow(&workflow)?;
-    let t = wf.definition.trigger(&trigger).ok_or_else(|| WorkflowError::TriggerNotFound { workflow: wf.name.clone(), trigger: trigger.clone() })?;
-    let TriggerKind::Request { method, relative_path, .. } = &t.kind else {
+    let t = wf
+        .definition
+        .trigger(&trigger)
+        .ok_or_else(|| WorkflowError::TriggerNotFound {
+            workflow: wf.name.clone(),
+            trigger: trigger.clone(),
+        })?;
+    let TriggerKind::Request {
+        method,
+        relative_path,
+        ..
+    } = &t.kind
+    else {
         return Err(WorkflowError::BadRequest {
             code: "WorkflowTriggerDoesNotHaveCallback".into(),
-            message: format!("The trigger '{}' is not a Request trigger and has no callback URL.", t.name),
+            message: format!(
+                "The trigger '{}' is not a Request trigger and has no callback URL.",
+                t.name
+            ),
         });
     };
-    let key = api.engine.access_key(&wf.name).ok_or_else(|| WorkflowError::Conflict(format!("The workflow '{}' has no access key.", wf.name)))?;
-    let info = callback::callback_info(&api.origin(&headers), &key, &wf.name, &t.name, method.as_deref(), relative_path.as_deref());
+    let key = api.engine.access_key(&wf.name).ok_or_else(|| {
+        WorkflowError::Conflict(format!("The workflow '{}' has no access key.", wf.name))
+    })?;
+    let info = callback::callback_info(
+        &api.origin(&headers),
+        &key,
+        &wf.name,
+        &t.name,
+        method.as_deref(),
+        relative_path.as_deref(),
+    );
     Ok(Json(info).into_response())
 }
 
@@ -101,14 +151,22 @@ pub(crate) async fn run_trigger(
     body: axum::body::Bytes,
 ) -> Result<Response> {
     let wf = api.workflow(&workflow)?;
-    let t = wf.definition.trigger(&trigger).ok_or_else(|| WorkflowError::TriggerNotFound { workflow: wf.name.clone(), trigger: trigger.clone() })?;
+    let t = wf
+        .definition
+        .trigger(&trigger)
+        .ok_or_else(|| WorkflowError::TriggerNotFound {
+            workflow: wf.name.clone(),
+            trigger: trigger.clone(),
+        })?;
     let body = if body.is_empty() {
         None
     } else {
-        Some(serde_json::from_slice::<Value>(&body).map_err(|e| WorkflowError::BadRequest {
-            code: "InvalidRequestContent".into(),
-            message: format!("The request body must be JSON: {e}."),
-        })?)
+        Some(
+            serde_json::from_slice::<Value>(&body).map_err(|e| WorkflowError::BadRequest {
+                code: "InvalidRequestContent".into(),
+                message: format!("The request body must be JSON: {e}."),
+            })?,
+        )
     };
     let request = TriggerRequest {
         method: "POST".into(),
@@ -153,7 +211,11 @@ pub(crate) async fn list_runs(
     headers: HeaderMap,
 ) -> Result<Response> {
     let wf = api.workflow(&workflow)?;
-    let top = q.get("$top").and_then(|t| t.parse::<usize>().ok()).unwrap_or(30).clamp(1, 250);
+    let top = q
+        .get("$top")
+        .and_then(|t| t.parse::<usize>().ok())
+        .unwrap_or(30)
+        .clamp(1, 250);
     let query = WorkflowRunQuery {
         status: status_filter(q.get("$filter"))?,
         after_run_id: q.get("$skiptoken").cloned(),
@@ -172,18 +234,29 @@ pub(crate) async fn list_runs(
     Ok(Json(body).into_response())
 }
 
-async fn load(api: &WorkflowApi, workflow: &str, run: &str) -> Result<(String, StoredRun, Vec<StoredAction>)> {
+async fn load(
+    api: &WorkflowApi,
+    workflow: &str,
+    run: &str,
+) -> Result<(String, StoredRun, Vec<StoredAction>)> {
     let wf = api.workflow(workflow)?;
     let (r, actions) = api.engine.get_run(&wf.name, run).await?;
     Ok((wf.name.clone(), r, actions))
 }
 
-pub(crate) async fn get_run(State(api): State<WorkflowApi>, Path((workflow, run)): Path<(String, String)>, headers: HeaderMap) -> Result<Response> {
+pub(crate) async fn get_run(
+    State(api): State<WorkflowApi>,
+    Path((workflow, run)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response> {
     let (name, r, _) = load(&api, &workflow, &run).await?;
     Ok(Json(view::run_resource(&r, &base(&api, &headers, &name))).into_response())
 }
 
-pub(crate) async fn cancel_run(State(api): State<WorkflowApi>, Path((workflow, run)): Path<(String, String)>) -> Result<Response> {
+pub(crate) async fn cancel_run(
+    State(api): State<WorkflowApi>,
+    Path((workflow, run)): Path<(String, String)>,
+) -> Result<Response> {
     let wf = api.workflow(&workflow)?;
     api.engine.cancel_run(&wf.name, &run)?;
     Ok(StatusCode::OK.into_response())
@@ -192,24 +265,43 @@ pub(crate) async fn cancel_run(State(api): State<WorkflowApi>, Path((workflow, r
 fn content_response(content: Option<&Value>, what: &str) -> Result<Response> {
     content
         .map(|c| Json(c.clone()).into_response())
-        .ok_or_else(|| WorkflowError::ActionNotFound(format!("{what} (no such content, or it is secured)")))
+        .ok_or_else(|| {
+            WorkflowError::ActionNotFound(format!("{what} (no such content, or it is secured)"))
+        })
 }
 
-pub(crate) async fn run_content(State(api): State<WorkflowApi>, Path((workflow, run, which)): Path<(String, String, String)>) -> Result<Response> {
+pub(crate) async fn run_content(
+    State(api): State<WorkflowApi>,
+    Path((workflow, run, which)): Path<(String, String, String)>,
+) -> Result<Response> {
     let (_, r, _) = load(&api, &workflow, &run).await?;
     content_response(view::content(&r.document, &which), &which)
 }
 
-pub(crate) async fn list_actions(State(api): State<WorkflowApi>, Path((workflow, run)): Path<(String, String)>, headers: HeaderMap) -> Result<Response> {
+pub(crate) async fn list_actions(
+    State(api): State<WorkflowApi>,
+    Path((workflow, run)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response> {
     let (name, _, actions) = load(&api, &workflow, &run).await?;
     let b = base(&api, &headers, &name);
-    let value: Vec<Value> = view::action_summaries(&actions).iter().map(|a| view::action_resource(&name, &run, a, &b)).collect();
+    let value: Vec<Value> = view::action_summaries(&actions)
+        .iter()
+        .map(|a| view::action_resource(&name, &run, a, &b))
+        .collect();
     Ok(Json(json!({"value": value})).into_response())
 }
 
 fn find_action(actions: &[StoredAction], action: &str) -> Result<StoredAction> {
-    let matching: Vec<StoredAction> = actions.iter().filter(|a| a.name.eq_ignore_ascii_case(action)).cloned().collect();
-    view::action_summaries(&matching).into_iter().next().ok_or_else(|| WorkflowError::ActionNotFound(action.to_string()))
+    let matching: Vec<StoredAction> = actions
+        .iter()
+        .filter(|a| a.name.eq_ignore_ascii_case(action))
+        .cloned()
+        .collect();
+    view::action_summaries(&matching)
+        .into_iter()
+        .next()
+        .ok_or_else(|| WorkflowError::ActionNotFound(action.to_string()))
 }
 
 pub(crate) async fn get_action(
@@ -219,7 +311,13 @@ pub(crate) async fn get_action(
 ) -> Result<Response> {
     let (name, _, actions) = load(&api, &workflow, &run).await?;
     let a = find_action(&actions, &action)?;
-    Ok(Json(view::action_resource(&name, &run, &a, &base(&api, &headers, &name))).into_response())
+    Ok(Json(view::action_resource(
+        &name,
+        &run,
+        &a,
+        &base(&api, &headers, &name),
+    ))
+    .into_response())
 }
 
 pub(crate) async fn action_content(
@@ -238,9 +336,15 @@ pub(crate) async fn list_repetitions(
 ) -> Result<Response> {
     let (name, _, actions) = load(&api, &workflow, &run).await?;
     let b = base(&api, &headers, &name);
-    let mut reps: Vec<&StoredAction> = actions.iter().filter(|a| a.name.eq_ignore_ascii_case(&action) && !a.repetition.is_empty()).collect();
+    let mut reps: Vec<&StoredAction> = actions
+        .iter()
+        .filter(|a| a.name.eq_ignore_ascii_case(&action) && !a.repetition.is_empty())
+        .collect();
     reps.sort_by(|a, b| a.repetition.cmp(&b.repetition));
-    let value: Vec<Value> = reps.iter().map(|a| view::repetition_resource(&name, &run, a, &b)).collect();
+    let value: Vec<Value> = reps
+        .iter()
+        .map(|a| view::repetition_resource(&name, &run, a, &b))
+        .collect();
     Ok(Json(json!({"value": value})).into_response())
 }
 
@@ -259,7 +363,13 @@ pub(crate) async fn get_repetition(
 ) -> Result<Response> {
     let (name, _, actions) = load(&api, &workflow, &run).await?;
     let a = find_repetition(&actions, &action, &rep)?;
-    Ok(Json(view::repetition_resource(&name, &run, &a, &base(&api, &headers, &name))).into_response())
+    Ok(Json(view::repetition_resource(
+        &name,
+        &run,
+        &a,
+        &base(&api, &headers, &name),
+    ))
+    .into_response())
 }
 
 pub(crate) async fn repetition_content(

@@ -33,14 +33,22 @@ pub struct WorkflowApi {
 impl WorkflowApi {
     /// Serves `engine`'s workflows of `app` (all when None) under `origin`.
     pub fn new(engine: Engine, app: Option<String>, origin: Option<String>) -> Self {
-        Self { engine, app, origin }
+        Self {
+            engine,
+            app,
+            origin,
+        }
     }
 
     /// A registered workflow visible through this API.
     pub(crate) fn workflow(&self, name: &str) -> Result<Arc<crate::Workflow>, WorkflowError> {
         self.engine
             .workflow(name)
-            .filter(|w| self.app.as_deref().is_none_or(|a| w.app.eq_ignore_ascii_case(a)))
+            .filter(|w| {
+                self.app
+                    .as_deref()
+                    .is_none_or(|a| w.app.eq_ignore_ascii_case(a))
+            })
             .ok_or_else(|| WorkflowError::WorkflowNotFound(name.to_string()))
     }
 
@@ -73,7 +81,12 @@ impl IntoResponse for WorkflowError {
 pub fn router(api: WorkflowApi) -> Router {
     let m = MANAGEMENT_PREFIX;
     // Bodies are bounded by the engine's limit (plus slack for envelopes), not axum's 2 MB.
-    let limit = api.engine.config().limits.max_body_bytes.saturating_add(1024);
+    let limit = api
+        .engine
+        .config()
+        .limits
+        .max_body_bytes
+        .saturating_add(1024);
     Router::new()
         .route("/api/{workflow}/triggers/{trigger}/invoke", any(invoke::invoke))
         .route("/api/{workflow}/triggers/{trigger}/invoke/{*path}", any(invoke::invoke_with_path))

@@ -2,8 +2,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -21,7 +21,10 @@ pub struct Harness {
 }
 
 /// An engine over the in-memory store (works on a paused clock).
-pub async fn harness_with(config: EngineConfig, transport: Option<Arc<dyn HttpTransport>>) -> Harness {
+pub async fn harness_with(
+    config: EngineConfig,
+    transport: Option<Arc<dyn HttpTransport>>,
+) -> Harness {
     let store: Arc<dyn WorkflowRunStore> = Arc::new(MemoryRunStore::new());
     harness_on(config, transport, store)
 }
@@ -32,7 +35,11 @@ pub async fn sqlite_harness() -> Harness {
     harness_on(EngineConfig::default(), None, store)
 }
 
-pub fn harness_on(config: EngineConfig, transport: Option<Arc<dyn HttpTransport>>, dyn_store: Arc<dyn WorkflowRunStore>) -> Harness {
+pub fn harness_on(
+    config: EngineConfig,
+    transport: Option<Arc<dyn HttpTransport>>,
+    dyn_store: Arc<dyn WorkflowRunStore>,
+) -> Harness {
     let clock = Arc::new(TokioClock::new(&skybridge_jose::FixedClock::new(EPOCH)));
     let mut engine = Engine::new(config, clock, Some(dyn_store)).unwrap();
     if let Some(t) = transport {
@@ -48,8 +55,15 @@ pub async fn harness() -> Harness {
 impl Harness {
     /// Loads `doc` as workflow `name` and registers it.
     pub fn add(&self, name: &str, doc: Value) {
-        let wf = definition::load_value(doc, &WorkflowOptions { name: name.into(), app: "app".into(), ..Default::default() })
-            .unwrap_or_else(|e| panic!("{e}"));
+        let wf = definition::load_value(
+            doc,
+            &WorkflowOptions {
+                name: name.into(),
+                app: "app".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         self.engine.add_workflow(wf);
     }
 
@@ -59,7 +73,15 @@ impl Harness {
         let trigger = wf.definition.triggers[0].name.clone();
         let summary = self
             .engine
-            .run_to_completion(name, &trigger, TriggerRequest { method: "POST".into(), body, ..Default::default() })
+            .run_to_completion(
+                name,
+                &trigger,
+                TriggerRequest {
+                    method: "POST".into(),
+                    body,
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
         let (_, actions) = self.engine.get_run(name, &summary.run_id).await.unwrap();
@@ -114,23 +136,38 @@ impl Scripted {
     pub fn new(responses: Vec<Result<OutboundResponse, String>>) -> Arc<Self> {
         let mut r = responses;
         r.reverse();
-        Arc::new(Self { responses: Mutex::new(r), ..Default::default() })
+        Arc::new(Self {
+            responses: Mutex::new(r),
+            ..Default::default()
+        })
     }
 }
 
 pub fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> Result<OutboundResponse, String> {
     Ok(OutboundResponse {
         status,
-        headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         body: bytes::Bytes::from(body.to_string()),
     })
 }
 
 #[async_trait]
 impl HttpTransport for Scripted {
-    async fn send(&self, request: OutboundRequest, _: Option<&reqwest::Client>, _: usize) -> Result<OutboundResponse, String> {
+    async fn send(
+        &self,
+        request: OutboundRequest,
+        _: Option<&reqwest::Client>,
+        _: usize,
+    ) -> Result<OutboundResponse, String> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         self.requests.lock().unwrap().push(request);
-        self.responses.lock().unwrap().pop().unwrap_or_else(|| resp(500, &[], "script exhausted"))
+        self.responses
+            .lock()
+            .unwrap()
+            .pop()
+            .unwrap_or_else(|| resp(500, &[], "script exhausted"))
     }
 }

@@ -26,7 +26,10 @@ const LITERAL: &str = "\u{1}literal";
 impl Context for Overlay<'_> {
     fn parameter(&self, name: &str) -> Option<Value> {
         match name.strip_prefix(LITERAL) {
-            Some(i) => i.parse::<usize>().ok().and_then(|i| self.values.get(i).cloned()),
+            Some(i) => i
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| self.values.get(i).cloned()),
             None => self.inner.parameter(name),
         }
     }
@@ -74,12 +77,23 @@ fn is_function(name: &str) -> bool {
 /// Builds the expression of a designer object-form condition
 /// (`{"and": [{"equals": [a, b]}, {"not": {"greater": [x, 0]}}]}`); literal arguments are
 /// evaluated as templates and passed through [`Overlay`].
-fn object_condition(v: &Value, ctx: &EvalCtx<'_>, values: &mut Vec<Value>, depth: usize) -> Result<Expr, String> {
+fn object_condition(
+    v: &Value,
+    ctx: &EvalCtx<'_>,
+    values: &mut Vec<Value>,
+    depth: usize,
+) -> Result<Expr, String> {
     if depth > 64 {
         return Err("the condition is nested too deeply".into());
     }
-    let Some((name, args)) = v.as_object().filter(|o| o.len() == 1).and_then(|o| o.iter().next()) else {
-        return Err("a condition object must have exactly one property: the function to call".into());
+    let Some((name, args)) = v
+        .as_object()
+        .filter(|o| o.len() == 1)
+        .and_then(|o| o.iter().next())
+    else {
+        return Err(
+            "a condition object must have exactly one property: the function to call".into(),
+        );
     };
     let args: Vec<&Value> = match args {
         Value::Array(a) => a.iter().collect(),
@@ -110,14 +124,28 @@ fn object_condition(v: &Value, ctx: &EvalCtx<'_>, values: &mut Vec<Value>, depth
 }
 
 /// Evaluates a condition (template string or object form) to a boolean.
-fn condition(run: &RunState, frame: &Frame, action: &Action, expr: &Value) -> Result<bool, Box<Outcome>> {
+fn condition(
+    run: &RunState,
+    frame: &Frame,
+    action: &Action,
+    expr: &Value,
+) -> Result<bool, Box<Outcome>> {
     let ctx = EvalCtx::new(run, frame);
     let value = if expr.is_object() {
         let mut values = Vec::new();
         let built = object_condition(expr, &ctx, &mut values, 0).map_err(|m| {
-            Box::new(Outcome::bad_request("InvalidTemplate", format!("The condition of action '{}' is not valid: {m}.", action.name)))
+            Box::new(Outcome::bad_request(
+                "InvalidTemplate",
+                format!(
+                    "The condition of action '{}' is not valid: {m}.",
+                    action.name
+                ),
+            ))
         })?;
-        let overlay = Overlay { inner: &ctx, values };
+        let overlay = Overlay {
+            inner: &ctx,
+            values,
+        };
         skybridge_wdl::eval_parsed(&built, "condition", &overlay)
     } else {
         skybridge_wdl::evaluate_template(expr, &ctx)
@@ -136,15 +164,28 @@ fn condition(run: &RunState, frame: &Frame, action: &Action, expr: &Value) -> Re
     }
 }
 
-pub(crate) async fn if_action(run: Arc<RunState>, frame: Arc<Frame>, action: Arc<Action>) -> Outcome {
-    let ActionKind::If { expression, actions, else_actions } = &action.kind else {
+pub(crate) async fn if_action(
+    run: Arc<RunState>,
+    frame: Arc<Frame>,
+    action: Arc<Action>,
+) -> Outcome {
+    let ActionKind::If {
+        expression,
+        actions,
+        else_actions,
+    } = &action.kind
+    else {
         return Outcome::bad_request("InvalidTemplate", "not an If");
     };
     let taken = match condition(&run, &frame, &action, expression) {
         Ok(b) => b,
         Err(o) => return *o,
     };
-    let (run_it, skip_it) = if taken { (actions, else_actions) } else { (else_actions, actions) };
+    let (run_it, skip_it) = if taken {
+        (actions, else_actions)
+    } else {
+        (else_actions, actions)
+    };
     skip_branch(&run, &frame, skip_it);
     let status = run_container(run.clone(), frame.clone(), run_it.clone()).await;
     set_scope_result(&frame, &action, run_it);
@@ -152,7 +193,12 @@ pub(crate) async fn if_action(run: Arc<RunState>, frame: Arc<Frame>, action: Arc
 }
 
 pub(crate) async fn switch(run: Arc<RunState>, frame: Arc<Frame>, action: Arc<Action>) -> Outcome {
-    let ActionKind::Switch { expression, cases, default } = &action.kind else {
+    let ActionKind::Switch {
+        expression,
+        cases,
+        default,
+    } = &action.kind
+    else {
         return Outcome::bad_request("InvalidTemplate", "not a Switch");
     };
     let value = match skybridge_wdl::evaluate_template(expression, &EvalCtx::new(&run, &frame)) {
@@ -174,10 +220,17 @@ pub(crate) async fn switch(run: Arc<RunState>, frame: Arc<Frame>, action: Arc<Ac
     }
     let chosen = cases
         .iter()
-        .find(|c| c.value == value || (is_int && c.value.as_i64() == value.as_i64() && c.value.is_number()))
+        .find(|c| {
+            c.value == value
+                || (is_int && c.value.as_i64() == value.as_i64() && c.value.is_number())
+        })
         .map(|c| &c.actions)
         .unwrap_or(default);
-    for c in cases.iter().map(|c| &c.actions).chain(std::iter::once(default)) {
+    for c in cases
+        .iter()
+        .map(|c| &c.actions)
+        .chain(std::iter::once(default))
+    {
         if !Arc::ptr_eq(c, chosen) {
             skip_branch(&run, &frame, c);
         }
@@ -207,7 +260,12 @@ fn set_scope_result(frame: &Frame, action: &Action, container: &crate::definitio
 }
 
 pub(crate) async fn foreach(run: Arc<RunState>, frame: Arc<Frame>, action: Arc<Action>) -> Outcome {
-    let ActionKind::Foreach { items, actions, concurrency } = &action.kind else {
+    let ActionKind::Foreach {
+        items,
+        actions,
+        concurrency,
+    } = &action.kind
+    else {
         return Outcome::bad_request("InvalidTemplate", "not a Foreach");
     };
     let list = match skybridge_wdl::evaluate_template(items, &EvalCtx::new(&run, &frame)) {
@@ -230,7 +288,11 @@ pub(crate) async fn foreach(run: Arc<RunState>, frame: Arc<Frame>, action: Arc<A
     if list.len() > limit {
         return Outcome::bad_request(
             "InvalidTemplate",
-            format!("The execution of template action '{}' failed: the 'foreach' array has {} items; at most {limit} are allowed.", action.name, list.len()),
+            format!(
+                "The execution of template action '{}' failed: the 'foreach' array has {} items; at most {limit} are allowed.",
+                action.name,
+                list.len()
+            ),
         );
     }
     let n = list.len();
@@ -270,12 +332,18 @@ pub(crate) async fn foreach(run: Arc<RunState>, frame: Arc<Frame>, action: Arc<A
     let frames: Vec<Arc<Frame>> = frames.into_iter().flatten().collect();
     let mut result = Vec::new();
     for inner in &actions.actions {
-        let per_iteration: Vec<Value> = frames.iter().filter_map(|f| f.own_result(&inner.name)).collect();
+        let per_iteration: Vec<Value> = frames
+            .iter()
+            .filter_map(|f| f.own_result(&inner.name))
+            .collect();
         let outputs: Vec<Value> = per_iteration
             .iter()
             .map(|r| r.get("outputs").cloned().unwrap_or(Value::Null))
             .collect();
-        frame.set_result(&inner.name, json!({"name": inner.name, "outputs": outputs, "status": "Succeeded"}));
+        frame.set_result(
+            &inner.name,
+            json!({"name": inner.name, "outputs": outputs, "status": "Succeeded"}),
+        );
         result.push(json!({"name": inner.name, "outputs": per_iteration}));
     }
     frame.set_scope_result(&action.name, Value::Array(result));
@@ -285,7 +353,13 @@ pub(crate) async fn foreach(run: Arc<RunState>, frame: Arc<Frame>, action: Arc<A
 }
 
 pub(crate) async fn until(run: Arc<RunState>, frame: Arc<Frame>, action: Arc<Action>) -> Outcome {
-    let ActionKind::Until { expression, actions, count, timeout } = &action.kind else {
+    let ActionKind::Until {
+        expression,
+        actions,
+        count,
+        timeout,
+    } = &action.kind
+    else {
         return Outcome::bad_request("InvalidTemplate", "not an Until");
     };
     let ctx_eval = |v: &Value| skybridge_wdl::evaluate_template(v, &EvalCtx::new(&run, &frame));
@@ -297,7 +371,10 @@ pub(crate) async fn until(run: Arc<RunState>, frame: Arc<Frame>, action: Arc<Act
             Ok(_) => {
                 return Outcome::bad_request(
                     "InvalidTemplate",
-                    format!("The 'limit.count' of the Until action '{}' must be an integer from 1 to {max}.", action.name),
+                    format!(
+                        "The 'limit.count' of the Until action '{}' must be an integer from 1 to {max}.",
+                        action.name
+                    ),
                 );
             }
             Err(e) => return Outcome::condition_error(&action.name, &e),
@@ -309,10 +386,24 @@ pub(crate) async fn until(run: Arc<RunState>, frame: Arc<Frame>, action: Arc<Act
             Ok(Value::String(s)) => match parse_iso_duration(&s) {
                 Some(d) => d,
                 None => {
-                    return Outcome::bad_request("InvalidTemplate", format!("The 'limit.timeout' '{s}' of the Until action '{}' is not an ISO 8601 duration.", action.name));
+                    return Outcome::bad_request(
+                        "InvalidTemplate",
+                        format!(
+                            "The 'limit.timeout' '{s}' of the Until action '{}' is not an ISO 8601 duration.",
+                            action.name
+                        ),
+                    );
                 }
             },
-            Ok(_) => return Outcome::bad_request("InvalidTemplate", format!("The 'limit.timeout' of the Until action '{}' must be a string.", action.name)),
+            Ok(_) => {
+                return Outcome::bad_request(
+                    "InvalidTemplate",
+                    format!(
+                        "The 'limit.timeout' of the Until action '{}' must be a string.",
+                        action.name
+                    ),
+                );
+            }
             Err(e) => return Outcome::condition_error(&action.name, &e),
         },
     };
@@ -334,7 +425,11 @@ pub(crate) async fn until(run: Arc<RunState>, frame: Arc<Frame>, action: Arc<Act
             Ok(other) => {
                 return Outcome::bad_request(
                     "InvalidTemplate",
-                    format!("The Until condition of action '{}' must evaluate to a boolean; it gave a value of type '{}'.", action.name, json_type_name(&other)),
+                    format!(
+                        "The Until condition of action '{}' must evaluate to a boolean; it gave a value of type '{}'.",
+                        action.name,
+                        json_type_name(&other)
+                    ),
                 );
             }
             Err(e) => return Outcome::condition_error(&action.name, &e),
@@ -366,7 +461,10 @@ pub(crate) fn terminate(run: &RunState, inputs: Value) -> Outcome {
             "code": field_ci(e, "code").cloned().unwrap_or(json!("Terminated")),
             "message": field_ci(e, "message").cloned().unwrap_or(json!("")),
         })),
-        (Status::Failed, None) => Some(outcome::error("Terminated", "The run was terminated with status 'Failed'.")),
+        (Status::Failed, None) => Some(outcome::error(
+            "Terminated",
+            "The run was terminated with status 'Failed'.",
+        )),
         _ => None,
     };
     *lock(&run.terminated) = Some(Termination { status, error });

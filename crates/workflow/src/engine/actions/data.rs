@@ -10,11 +10,16 @@ use crate::engine::run::{EvalCtx, Frame, RunState};
 
 /// Calls a function of the expression language on literal values (reusing its exact text and
 /// conversion rules instead of re-implementing them).
-pub(crate) fn call_wdl(function: &str, args: Vec<Value>) -> Result<Value, skybridge_wdl::ExprError> {
+pub(crate) fn call_wdl(
+    function: &str,
+    args: Vec<Value>,
+) -> Result<Value, skybridge_wdl::ExprError> {
     struct Args(Vec<Value>);
     impl skybridge_wdl::Context for Args {
         fn parameter(&self, name: &str) -> Option<Value> {
-            name.parse::<usize>().ok().and_then(|i| self.0.get(i).cloned())
+            name.parse::<usize>()
+                .ok()
+                .and_then(|i| self.0.get(i).cloned())
         }
     }
     let list = (0..args.len())
@@ -40,7 +45,10 @@ fn input(run: &RunState, frame: &Frame, action: &Action, key: &str) -> Result<Va
     let raw = field_ci(&action.inputs, key).ok_or_else(|| {
         Box::new(Outcome::bad_request(
             "InvalidTemplate",
-            format!("The action '{}' of type '{}' requires 'inputs.{key}'.", action.name, action.type_name),
+            format!(
+                "The action '{}' of type '{}' requires 'inputs.{key}'.",
+                action.name, action.type_name
+            ),
         ))
     })?;
     skybridge_wdl::evaluate_template(raw, &EvalCtx::new(run, frame))
@@ -61,10 +69,17 @@ fn from_array(run: &RunState, frame: &Frame, action: &Action) -> Result<Vec<Valu
     }
 }
 
-fn per_row(run: &RunState, frame: &Frame, action: &Action, template: &Value, row: &Value) -> Result<Value, Box<Outcome>> {
+fn per_row(
+    run: &RunState,
+    frame: &Frame,
+    action: &Action,
+    template: &Value,
+    row: &Value,
+) -> Result<Value, Box<Outcome>> {
     let mut ctx = EvalCtx::new(run, frame);
     ctx.row = Some(row.clone());
-    skybridge_wdl::evaluate_template(template, &ctx).map_err(|e| Box::new(Outcome::template_error(&action.name, &e)))
+    skybridge_wdl::evaluate_template(template, &ctx)
+        .map_err(|e| Box::new(Outcome::template_error(&action.name, &e)))
 }
 
 pub(crate) fn parse_json(action: &Action, inputs: Value) -> Outcome {
@@ -90,7 +105,9 @@ pub(crate) fn parse_json(action: &Action, inputs: Value) -> Outcome {
     let _ = &action.name;
     Outcome {
         inputs: Some(inputs),
-        outputs: Some(json!({"body": body, "errors": errors.iter().map(|e| e.to_json()).collect::<Vec<_>>()})),
+        outputs: Some(
+            json!({"body": body, "errors": errors.iter().map(|e| e.to_json()).collect::<Vec<_>>()}),
+        ),
         ..Outcome::bad_request("ValidationFailed", "The schema validation failed.")
     }
 }
@@ -101,7 +118,13 @@ pub(crate) fn query(run: &RunState, frame: &Frame, action: &Action) -> Outcome {
         Err(o) => return *o,
     };
     let Some(cond) = field_ci(&action.inputs, "where") else {
-        return Outcome::bad_request("InvalidTemplate", format!("The Query action '{}' requires 'inputs.where'.", action.name));
+        return Outcome::bad_request(
+            "InvalidTemplate",
+            format!(
+                "The Query action '{}' requires 'inputs.where'.",
+                action.name
+            ),
+        );
     };
     let mut kept = Vec::new();
     for item in &items {
@@ -111,7 +134,11 @@ pub(crate) fn query(run: &RunState, frame: &Frame, action: &Action) -> Outcome {
             Ok(other) => {
                 return Outcome::bad_request(
                     "InvalidTemplate",
-                    format!("The 'where' expression of the Query action '{}' must evaluate to a boolean; it gave a value of type '{}'.", action.name, json_type_name(&other)),
+                    format!(
+                        "The 'where' expression of the Query action '{}' must evaluate to a boolean; it gave a value of type '{}'.",
+                        action.name,
+                        json_type_name(&other)
+                    ),
                 );
             }
             Err(o) => return *o,
@@ -127,7 +154,13 @@ pub(crate) fn select(run: &RunState, frame: &Frame, action: &Action) -> Outcome 
         Err(o) => return *o,
     };
     let Some(map) = field_ci(&action.inputs, "select") else {
-        return Outcome::bad_request("InvalidTemplate", format!("The Select action '{}' requires 'inputs.select'.", action.name));
+        return Outcome::bad_request(
+            "InvalidTemplate",
+            format!(
+                "The Select action '{}' requires 'inputs.select'.",
+                action.name
+            ),
+        );
     };
     let mut out = Vec::with_capacity(items.len());
     for item in &items {
@@ -190,7 +223,13 @@ pub(crate) fn table(run: &RunState, frame: &Frame, action: &Action) -> Outcome {
         Err(o) => return *o,
     };
     if format != "CSV" && format != "HTML" {
-        return Outcome::bad_request("InvalidTemplate", format!("The 'format' of the Table action '{}' must be 'CSV' or 'HTML'.", action.name));
+        return Outcome::bad_request(
+            "InvalidTemplate",
+            format!(
+                "The 'format' of the Table action '{}' must be 'CSV' or 'HTML'.",
+                action.name
+            ),
+        );
     }
     let mut headers = Vec::new();
     let mut rows: Vec<Vec<String>> = Vec::with_capacity(items.len());
@@ -221,12 +260,21 @@ pub(crate) fn table(run: &RunState, frame: &Frame, action: &Action) -> Outcome {
             }
             for item in &items {
                 let obj = item.as_object().cloned().unwrap_or_else(Map::new);
-                rows.push(headers.iter().map(|h| obj.get(h).map(text_of).unwrap_or_default()).collect());
+                rows.push(
+                    headers
+                        .iter()
+                        .map(|h| obj.get(h).map(text_of).unwrap_or_default())
+                        .collect(),
+                );
             }
         }
     }
     let body = if format == "CSV" {
-        let mut out = headers.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(",");
+        let mut out = headers
+            .iter()
+            .map(|h| csv_field(h))
+            .collect::<Vec<_>>()
+            .join(",");
         for r in &rows {
             out.push('\n');
             out.push_str(&r.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));

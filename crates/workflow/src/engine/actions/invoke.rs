@@ -8,9 +8,9 @@ use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
 use crate::definition::{Action, TriggerKind, field_ci, lenient_u16, lenient_u64};
+use crate::engine::TriggerRequest;
 use crate::engine::outcome::{self, Outcome};
 use crate::engine::run::{ResponseMessage, RunState, lock};
-use crate::engine::TriggerRequest;
 use crate::status::Status;
 use crate::time::parse_time;
 
@@ -19,9 +19,14 @@ use crate::time::parse_time;
 pub(crate) fn encode_body(body: &Value) -> Result<(bytes::Bytes, Option<String>), String> {
     match body {
         Value::Null => Ok((bytes::Bytes::new(), None)),
-        Value::String(s) => Ok((bytes::Bytes::from(s.clone()), Some("text/plain; charset=utf-8".into()))),
+        Value::String(s) => Ok((
+            bytes::Bytes::from(s.clone()),
+            Some("text/plain; charset=utf-8".into()),
+        )),
         Value::Object(o) if field_ci(body, "$content").is_some() => {
-            let content = field_ci(body, "$content").and_then(Value::as_str).unwrap_or("");
+            let content = field_ci(body, "$content")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(content)
                 .map_err(|e| format!("the '$content' of the body is not base64: {e}"))?;
@@ -32,7 +37,10 @@ pub(crate) fn encode_body(body: &Value) -> Result<(bytes::Bytes, Option<String>)
                 .map(str::to_string);
             Ok((bytes::Bytes::from(bytes), ct))
         }
-        other => Ok((bytes::Bytes::from(other.to_string()), Some("application/json; charset=utf-8".into()))),
+        other => Ok((
+            bytes::Bytes::from(other.to_string()),
+            Some("application/json; charset=utf-8".into()),
+        )),
     }
 }
 
@@ -67,12 +75,15 @@ pub(crate) fn response(run: &RunState, action: &Action, inputs: Value) -> Outcom
         },
     };
     let mut headers = header_pairs(field_ci(&inputs, "headers"));
-    let (body, content_type) = match encode_body(field_ci(&inputs, "body").unwrap_or(&Value::Null)) {
+    let (body, content_type) = match encode_body(field_ci(&inputs, "body").unwrap_or(&Value::Null))
+    {
         Ok(b) => b,
         Err(m) => return Outcome::bad_request("InvalidTemplate", m).with_inputs(inputs),
     };
     if let Some(ct) = content_type
-        && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        && !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
     {
         headers.push(("Content-Type".into(), ct));
     }
@@ -83,7 +94,10 @@ pub(crate) fn response(run: &RunState, action: &Action, inputs: Value) -> Outcom
                 inputs: Some(inputs),
                 error: Some(outcome::error(
                     "ActionResponseSkipped",
-                    format!("The execution of template action '{}' is skipped: the client application is not waiting for a response from service.", action.name),
+                    format!(
+                        "The execution of template action '{}' is skipped: the client application is not waiting for a response from service.",
+                        action.name
+                    ),
                 )),
                 ..Outcome::new(Status::Skipped, "ActionResponseSkipped")
             };
@@ -95,7 +109,14 @@ pub(crate) fn response(run: &RunState, action: &Action, inputs: Value) -> Outcom
         )
         .with_inputs(inputs);
     };
-    if sender.send(ResponseMessage { status, headers, body }).is_err() {
+    if sender
+        .send(ResponseMessage {
+            status,
+            headers,
+            body,
+        })
+        .is_err()
+    {
         return Outcome::failed(
             "ActionResponseTimedOut",
             "ActionResponseTimedOut",
@@ -122,7 +143,9 @@ fn unit_seconds(unit: &str) -> Option<u64> {
 pub(crate) async fn wait(run: &RunState, action: &Action, inputs: Value) -> Outcome {
     let delay = if let Some(interval) = field_ci(&inputs, "interval") {
         let count = field_ci(interval, "count").and_then(lenient_u64);
-        let unit = field_ci(interval, "unit").and_then(Value::as_str).and_then(unit_seconds);
+        let unit = field_ci(interval, "unit")
+            .and_then(Value::as_str)
+            .and_then(unit_seconds);
         match (count, unit) {
             (Some(c), Some(u)) => Duration::from_secs(c.saturating_mul(u)),
             _ => {
@@ -134,14 +157,29 @@ pub(crate) async fn wait(run: &RunState, action: &Action, inputs: Value) -> Outc
             }
         }
     } else if let Some(until) = field_ci(&inputs, "until") {
-        let at = field_ci(until, "timestamp").and_then(Value::as_str).and_then(parse_time);
+        let at = field_ci(until, "timestamp")
+            .and_then(Value::as_str)
+            .and_then(parse_time);
         let Some(at) = at else {
-            return Outcome::bad_request("InvalidTemplate", format!("The Wait action '{}' needs 'until.timestamp' as an ISO 8601 date and time.", action.name))
-                .with_inputs(inputs);
+            return Outcome::bad_request(
+                "InvalidTemplate",
+                format!(
+                    "The Wait action '{}' needs 'until.timestamp' as an ISO 8601 date and time.",
+                    action.name
+                ),
+            )
+            .with_inputs(inputs);
         };
         at.duration_since(run.now()).unwrap_or_default()
     } else {
-        return Outcome::bad_request("InvalidTemplate", format!("The Wait action '{}' needs 'interval' or 'until'.", action.name)).with_inputs(inputs);
+        return Outcome::bad_request(
+            "InvalidTemplate",
+            format!(
+                "The Wait action '{}' needs 'interval' or 'until'.",
+                action.name
+            ),
+        )
+        .with_inputs(inputs);
     };
     tokio::time::sleep(delay).await;
     Outcome::ok(Some(inputs), None)
@@ -159,7 +197,12 @@ pub(crate) fn decode_body(bytes: &[u8], content_type: Option<&str>) -> Option<Va
     {
         return Some(v);
     }
-    let textual = ct.is_empty() || ct.starts_with("text/") || ct.contains("xml") || ct.contains("json") || ct.contains("javascript") || ct.contains("x-www-form-urlencoded");
+    let textual = ct.is_empty()
+        || ct.starts_with("text/")
+        || ct.contains("xml")
+        || ct.contains("json")
+        || ct.contains("javascript")
+        || ct.contains("x-www-form-urlencoded");
     match std::str::from_utf8(bytes) {
         Ok(s) if textual => Some(Value::String(s.to_string())),
         _ => Some(json!({
@@ -171,15 +214,36 @@ pub(crate) fn decode_body(bytes: &[u8], content_type: Option<&str>) -> Option<Va
 
 pub(crate) async fn child_workflow(run: &RunState, action: &Action, inputs: Value) -> Outcome {
     let host = field_ci(&inputs, "host");
-    let id = host.and_then(|h| field_ci(h, "workflow")).and_then(|w| field_ci(w, "id")).and_then(Value::as_str);
+    let id = host
+        .and_then(|h| field_ci(h, "workflow"))
+        .and_then(|w| field_ci(w, "id"))
+        .and_then(Value::as_str);
     let Some(id) = id else {
-        return Outcome::bad_request("InvalidTemplate", format!("The Workflow action '{}' needs 'inputs.host.workflow.id'.", action.name)).with_inputs(inputs);
+        return Outcome::bad_request(
+            "InvalidTemplate",
+            format!(
+                "The Workflow action '{}' needs 'inputs.host.workflow.id'.",
+                action.name
+            ),
+        )
+        .with_inputs(inputs);
     };
     // Standard uses the workflow's name; Consumption a resource id ending in /workflows/<name>.
-    let name = id.rsplit_once("/workflows/").map_or(id, |(_, n)| n).trim_matches('/').to_string();
+    let name = id
+        .rsplit_once("/workflows/")
+        .map_or(id, |(_, n)| n)
+        .trim_matches('/')
+        .to_string();
     let engine = run.engine.clone();
     let Some(child) = engine.workflow(&name) else {
-        return Outcome::bad_request("WorkflowNotFound", format!("The workflow '{name}' called by action '{}' could not be found.", action.name)).with_inputs(inputs);
+        return Outcome::bad_request(
+            "WorkflowNotFound",
+            format!(
+                "The workflow '{name}' called by action '{}' could not be found.",
+                action.name
+            ),
+        )
+        .with_inputs(inputs);
     };
     let trigger = host
         .and_then(|h| field_ci(h, "triggerName"))
@@ -201,13 +265,20 @@ pub(crate) async fn child_workflow(run: &RunState, action: &Action, inputs: Valu
     if run.depth + 1 > run.engine.config.limits.max_child_depth {
         return Outcome::bad_request(
             "WorkflowNestingLimitExceeded",
-            format!("The Workflow action '{}' would nest child workflows deeper than {} levels.", action.name, run.engine.config.limits.max_child_depth),
+            format!(
+                "The Workflow action '{}' would nest child workflows deeper than {} levels.",
+                action.name, run.engine.config.limits.max_child_depth
+            ),
         )
         .with_inputs(inputs);
     }
     let mut headers = header_pairs(field_ci(&inputs, "headers"));
     let body = field_ci(&inputs, "body").cloned();
-    if body.as_ref().is_some_and(|b| !b.is_string()) && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+    if body.as_ref().is_some_and(|b| !b.is_string())
+        && !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
         headers.push(("Content-Type".into(), "application/json".into()));
     }
     let request = TriggerRequest {
@@ -217,7 +288,10 @@ pub(crate) async fn child_workflow(run: &RunState, action: &Action, inputs: Valu
         wait_for_response: true,
         ..TriggerRequest::default()
     };
-    let handle = match engine.start_nested(&name, &trigger, request, run.depth + 1).await {
+    let handle = match engine
+        .start_nested(&name, &trigger, request, run.depth + 1)
+        .await
+    {
         Ok(h) => h,
         Err(e) => return Outcome::bad_request(e.code(), e.to_string()).with_inputs(inputs),
     };
@@ -236,12 +310,20 @@ pub(crate) async fn child_workflow(run: &RunState, action: &Action, inputs: Valu
                 h.insert(k.clone(), json!(v));
             }
             h.insert("x-ms-workflow-run-id".into(), json!(handle.run_id));
-            let ct = msg.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-type")).map(|(_, v)| v.as_str());
+            let ct = msg
+                .headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+                .map(|(_, v)| v.as_str());
             let mut outputs = json!({"statusCode": msg.status, "headers": h});
             if let Some(b) = decode_body(&msg.body, ct) {
                 outputs["body"] = b;
             }
-            let status = if msg.status >= 400 { Status::Failed } else { Status::Succeeded };
+            let status = if msg.status >= 400 {
+                Status::Failed
+            } else {
+                Status::Succeeded
+            };
             Outcome {
                 inputs: Some(inputs),
                 outputs: Some(outputs),
@@ -251,7 +333,10 @@ pub(crate) async fn child_workflow(run: &RunState, action: &Action, inputs: Valu
         Err(_) => Outcome::failed(
             "BadGateway",
             "NoResponse",
-            format!("The child workflow '{name}' run '{}' ended without sending a response.", handle.run_id),
+            format!(
+                "The child workflow '{name}' run '{}' ended without sending a response.",
+                handle.run_id
+            ),
         )
         .with_inputs(inputs),
     }

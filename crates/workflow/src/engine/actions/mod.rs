@@ -19,13 +19,21 @@ use super::variables;
 use crate::definition::{Action, ActionKind};
 
 /// Evaluates the action's whole `inputs` template.
-pub(crate) fn eval_inputs(run: &RunState, frame: &Frame, action: &Action) -> Result<Value, Box<Outcome>> {
+pub(crate) fn eval_inputs(
+    run: &RunState,
+    frame: &Frame,
+    action: &Action,
+) -> Result<Value, Box<Outcome>> {
     skybridge_wdl::evaluate_template(&action.inputs, &EvalCtx::new(run, frame))
         .map_err(|e| Box::new(Outcome::template_error(&action.name, &e)))
 }
 
 /// Runs `action` and returns its outcome.
-pub(crate) fn dispatch(run: Arc<RunState>, frame: Arc<Frame>, action: Arc<Action>) -> BoxFut<Outcome> {
+pub(crate) fn dispatch(
+    run: Arc<RunState>,
+    frame: Arc<Frame>,
+    action: Arc<Action>,
+) -> BoxFut<Outcome> {
     Box::pin(async move {
         match &action.kind {
             ActionKind::If { .. } => control::if_action(run, frame, action.clone()).await,
@@ -60,7 +68,10 @@ pub(crate) fn dispatch(run: Arc<RunState>, frame: Arc<Frame>, action: Arc<Action
                     ActionKind::Http => super::outbound::http_action(&run, &action, inputs).await,
                     ActionKind::StaticOnly => Outcome::bad_request(
                         "ActionTypeNotSupported",
-                        format!("The action type '{}' of action '{}' can only run with a static result.", action.type_name, action.name),
+                        format!(
+                            "The action type '{}' of action '{}' can only run with a static result.",
+                            action.type_name, action.name
+                        ),
                     ),
                     _ => Outcome::bad_request("ActionTypeNotSupported", "Unreachable action kind."),
                 }

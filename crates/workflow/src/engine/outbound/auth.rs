@@ -54,8 +54,15 @@ pub struct NoExtraAuthentication;
 
 #[async_trait]
 impl HttpAuthenticator for NoExtraAuthentication {
-    async fn authenticate(&self, _: &AuthContext, kind: &str, _: &Value) -> Result<AppliedAuth, String> {
-        Err(format!("The authentication type '{kind}' is not available yet in Skybridge."))
+    async fn authenticate(
+        &self,
+        _: &AuthContext,
+        kind: &str,
+        _: &Value,
+    ) -> Result<AppliedAuth, String> {
+        Err(format!(
+            "The authentication type '{kind}' is not available yet in Skybridge."
+        ))
     }
 }
 
@@ -72,7 +79,12 @@ pub(crate) async fn apply(
         return Err("The 'authentication' of an Http action must be an object.".into());
     }
     let kind = field_ci(auth, "type").and_then(Value::as_str).unwrap_or("");
-    let text = |key: &str| field_ci(auth, key).and_then(Value::as_str).unwrap_or("").to_string();
+    let text = |key: &str| {
+        field_ci(auth, key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     match kind.to_ascii_lowercase().as_str() {
         "" | "none" => Ok(AppliedAuth::Nothing),
         "basic" => {
@@ -80,7 +92,8 @@ pub(crate) async fn apply(
             if user.is_empty() {
                 return Err("Basic authentication needs a 'username'.".into());
             }
-            let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{}", text("password")));
+            let token = base64::engine::general_purpose::STANDARD
+                .encode(format!("{user}:{}", text("password")));
             Ok(AppliedAuth::Authorization(format!("Basic {token}")))
         }
         "raw" => {

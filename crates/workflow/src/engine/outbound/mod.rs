@@ -33,29 +33,68 @@ fn bad(inputs: &Value, code: &str, message: impl Into<String>) -> Outcome {
 
 /// Seconds from a `Retry-After` header (delta-seconds only).
 fn retry_after(r: &OutboundResponse) -> Option<Duration> {
-    r.header("retry-after")?.trim().parse::<u64>().ok().map(Duration::from_secs)
+    r.header("retry-after")?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
 }
 
 /// Runs an Http action with evaluated inputs.
 pub(crate) async fn http_action(run: &RunState, action: &Action, inputs: Value) -> Outcome {
     let mut recorded = inputs.clone();
     sanitize_authentication(&mut recorded);
-    let Some(method) = field_ci(&inputs, "method").and_then(Value::as_str).map(str::to_ascii_uppercase) else {
-        return bad(&recorded, "InvalidTemplate", format!("The Http action '{}' needs 'inputs.method'.", action.name));
+    let Some(method) = field_ci(&inputs, "method")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_uppercase)
+    else {
+        return bad(
+            &recorded,
+            "InvalidTemplate",
+            format!("The Http action '{}' needs 'inputs.method'.", action.name),
+        );
     };
-    if !["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"].contains(&method.as_str()) {
-        return bad(&recorded, "InvalidTemplate", format!("The method '{method}' of Http action '{}' is not valid.", action.name));
+    if ![
+        "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE",
+    ]
+    .contains(&method.as_str())
+    {
+        return bad(
+            &recorded,
+            "InvalidTemplate",
+            format!(
+                "The method '{method}' of Http action '{}' is not valid.",
+                action.name
+            ),
+        );
     }
     let Some(uri) = field_ci(&inputs, "uri").and_then(Value::as_str) else {
-        return bad(&recorded, "InvalidTemplate", format!("The Http action '{}' needs 'inputs.uri'.", action.name));
+        return bad(
+            &recorded,
+            "InvalidTemplate",
+            format!("The Http action '{}' needs 'inputs.uri'.", action.name),
+        );
     };
     if uri.len() > MAX_URI {
-        return bad(&recorded, "InvalidTemplate", format!("The URI of Http action '{}' is longer than {MAX_URI} characters.", action.name));
+        return bad(
+            &recorded,
+            "InvalidTemplate",
+            format!(
+                "The URI of Http action '{}' is longer than {MAX_URI} characters.",
+                action.name
+            ),
+        );
     }
     let mut url = match reqwest::Url::parse(uri) {
         Ok(u) if u.scheme() == "http" || u.scheme() == "https" => u,
         _ => {
-            return bad(&recorded, "InvalidTemplate", format!("The provided 'Http' action URI '{uri}' is not valid: it must be an absolute http or https URI."));
+            return bad(
+                &recorded,
+                "InvalidTemplate",
+                format!(
+                    "The provided 'Http' action URI '{uri}' is not valid: it must be an absolute http or https URI."
+                ),
+            );
         }
     };
     if let Some(Value::Object(q)) = field_ci(&inputs, "queries") {
@@ -75,7 +114,13 @@ pub(crate) async fn http_action(run: &RunState, action: &Action, inputs: Value) 
         action: action.name.clone(),
         uri: url.to_string(),
     };
-    let applied = match auth::apply(&*run.engine.authenticator, &ctx, field_ci(&inputs, "authentication")).await {
+    let applied = match auth::apply(
+        &*run.engine.authenticator,
+        &ctx,
+        field_ci(&inputs, "authentication"),
+    )
+    .await
+    {
         Ok(a) => a,
         Err(m) => return bad(&recorded, "InvalidAuthentication", m),
     };
@@ -85,12 +130,15 @@ pub(crate) async fn http_action(run: &RunState, action: &Action, inputs: Value) 
         AppliedAuth::Client(c, h) => (h, Some(c)),
     };
     let mut headers = header_pairs(field_ci(&inputs, "headers"));
-    let (body, content_type) = match encode_body(field_ci(&inputs, "body").unwrap_or(&Value::Null)) {
+    let (body, content_type) = match encode_body(field_ci(&inputs, "body").unwrap_or(&Value::Null))
+    {
         Ok(b) => b,
         Err(m) => return bad(&recorded, "InvalidTemplate", m),
     };
     if let Some(ct) = content_type
-        && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        && !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
     {
         headers.push(("Content-Type".into(), ct.replace("; charset=utf-8", "")));
     }
@@ -105,19 +153,35 @@ pub(crate) async fn http_action(run: &RunState, action: &Action, inputs: Value) 
         headers.extend([
             ("x-ms-workflow-name".to_string(), run.workflow.name.clone()),
             ("x-ms-workflow-run-id".to_string(), run.run_id.clone()),
-            ("x-ms-workflow-operation-name".to_string(), action.name.clone()),
-            ("x-ms-client-tracking-id".to_string(), run.client_tracking_id.clone()),
-            ("x-ms-correlation-id".to_string(), run.correlation_id.clone()),
+            (
+                "x-ms-workflow-operation-name".to_string(),
+                action.name.clone(),
+            ),
+            (
+                "x-ms-client-tracking-id".to_string(),
+                run.client_tracking_id.clone(),
+            ),
+            (
+                "x-ms-correlation-id".to_string(),
+                run.correlation_id.clone(),
+            ),
         ]);
     }
     let max_body = run.engine.config.limits.max_body_bytes;
-    let request = OutboundRequest { method, url: url.to_string(), headers, body };
+    let request = OutboundRequest {
+        method,
+        url: url.to_string(),
+        headers,
+        body,
+    };
     let transport = run.engine.transport.clone();
     let mut history = Vec::new();
     let mut attempt = 0u32;
     let mut response = loop {
         let started = run.now();
-        let result = transport.send(request.clone(), client.as_ref(), max_body).await;
+        let result = transport
+            .send(request.clone(), client.as_ref(), max_body)
+            .await;
         let retry = match &result {
             Ok(r) => retryable_status(r.status),
             Err(_) => true,
@@ -128,13 +192,19 @@ pub(crate) async fn http_action(run: &RunState, action: &Action, inputs: Value) 
         attempt += 1;
         let (code, error) = match &result {
             Ok(r) => (outcome::http_status_name(r.status), None),
-            Err(e) => ("BadRequest".to_string(), Some(outcome::error("HttpRequestFailed", e.clone()))),
+            Err(e) => (
+                "BadRequest".to_string(),
+                Some(outcome::error("HttpRequestFailed", e.clone())),
+            ),
         };
         let mut entry = Map::new();
         entry.insert("startTime".into(), json!(format_time(started)));
         entry.insert("endTime".into(), json!(format_time(run.now())));
         entry.insert("code".into(), json!(code));
-        entry.insert("clientRequestId".into(), json!(uuid::Uuid::new_v4().to_string()));
+        entry.insert(
+            "clientRequestId".into(),
+            json!(uuid::Uuid::new_v4().to_string()),
+        );
         if let Some(e) = error {
             entry.insert("error".into(), e);
         }
@@ -169,20 +239,33 @@ pub(crate) async fn http_action(run: &RunState, action: &Action, inputs: Value) 
                 Ok(u) => u.to_string(),
                 Err(_) => break,
             };
-            tokio::time::sleep(retry_after(r).unwrap_or(run.engine.config.async_poll_interval)).await;
+            tokio::time::sleep(retry_after(r).unwrap_or(run.engine.config.async_poll_interval))
+                .await;
             let mut poll_headers: Vec<(String, String)> = request
                 .headers
                 .iter()
-                .filter(|(k, _)| k.eq_ignore_ascii_case("authorization") || k.to_ascii_lowercase().starts_with("x-ms-"))
+                .filter(|(k, _)| {
+                    k.eq_ignore_ascii_case("authorization")
+                        || k.to_ascii_lowercase().starts_with("x-ms-")
+                })
                 .cloned()
                 .collect();
             poll_headers.push(("Accept".into(), "application/json".into()));
-            let poll = OutboundRequest { method: "GET".into(), url: next, headers: poll_headers, body: bytes::Bytes::new() };
+            let poll = OutboundRequest {
+                method: "GET".into(),
+                url: next,
+                headers: poll_headers,
+                body: bytes::Bytes::new(),
+            };
             response = transport.send(poll, client.as_ref(), max_body).await;
         }
     }
     let mut o = match response {
-        Err(e) => Outcome::failed("BadRequest", "HttpRequestFailed", format!("Http request failed: {e}.")),
+        Err(e) => Outcome::failed(
+            "BadRequest",
+            "HttpRequestFailed",
+            format!("Http request failed: {e}."),
+        ),
         Ok(r) => {
             let mut h = Map::new();
             for (k, v) in &r.headers {
@@ -200,7 +283,11 @@ pub(crate) async fn http_action(run: &RunState, action: &Action, inputs: Value) 
             if let Some(b) = decode_body(&r.body, r.header("content-type")) {
                 outputs["body"] = b;
             }
-            let status = if (200..300).contains(&r.status) { Status::Succeeded } else { Status::Failed };
+            let status = if (200..300).contains(&r.status) {
+                Status::Succeeded
+            } else {
+                Status::Failed
+            };
             Outcome {
                 outputs: Some(outputs),
                 ..Outcome::new(status, &outcome::http_status_name(r.status))

@@ -50,22 +50,29 @@ impl RetryPolicy {
         let Some(v) = v.filter(|v| !v.is_null()) else {
             return Ok(Self::default_policy());
         };
-        let ty = field_ci(v, "type").and_then(Value::as_str).unwrap_or("default");
+        let ty = field_ci(v, "type")
+            .and_then(Value::as_str)
+            .unwrap_or("default");
         let count = || -> Result<u32, String> {
             match field_ci(v, "count") {
                 None => Ok(4),
                 Some(c) => lenient_u64(c)
                     .filter(|n| (1..=90).contains(n))
                     .map(|n| n as u32)
-                    .ok_or_else(|| "The retry policy 'count' must be an integer from 1 to 90.".to_string()),
+                    .ok_or_else(|| {
+                        "The retry policy 'count' must be an integer from 1 to 90.".to_string()
+                    }),
             }
         };
         let duration = |key: &str, default: Duration| -> Result<Duration, String> {
             match field_ci(v, key) {
                 None => Ok(default),
-                Some(Value::String(s)) => parse_iso_duration(s)
-                    .ok_or_else(|| format!("The retry policy '{key}' value '{s}' is not an ISO 8601 duration.")),
-                Some(other) => Err(format!("The retry policy '{key}' must be an ISO 8601 duration, not {other}.")),
+                Some(Value::String(s)) => parse_iso_duration(s).ok_or_else(|| {
+                    format!("The retry policy '{key}' value '{s}' is not an ISO 8601 duration.")
+                }),
+                Some(other) => Err(format!(
+                    "The retry policy '{key}' must be an ISO 8601 duration, not {other}."
+                )),
             }
         };
         match ty.to_ascii_lowercase().as_str() {
@@ -79,7 +86,10 @@ impl RetryPolicy {
                 let minimum = duration("minimumInterval", Duration::from_secs(5))?;
                 let maximum = duration("maximumInterval", Duration::from_secs(3600))?;
                 if minimum > maximum {
-                    return Err("The retry policy 'minimumInterval' is greater than its 'maximumInterval'.".into());
+                    return Err(
+                        "The retry policy 'minimumInterval' is greater than its 'maximumInterval'."
+                            .into(),
+                    );
                 }
                 Ok(Self::Exponential {
                     count: count()?,
@@ -88,7 +98,9 @@ impl RetryPolicy {
                     maximum,
                 })
             }
-            other => Err(format!("The retry policy type '{other}' is not valid; use 'default', 'none', 'fixed' or 'exponential'.")),
+            other => Err(format!(
+                "The retry policy type '{other}' is not valid; use 'default', 'none', 'fixed' or 'exponential'."
+            )),
         }
     }
 
@@ -148,22 +160,37 @@ mod tests {
     fn default_bounds_follow_the_formula() {
         let p = RetryPolicy::default_policy();
         let s = |d: Duration| d.as_secs();
-        let b: Vec<(u64, u64)> = (1..=4).map(|k| p.bounds(k)).map(|(a, b)| (s(a), s(b))).collect();
+        let b: Vec<(u64, u64)> = (1..=4)
+            .map(|k| p.bounds(k))
+            .map(|(a, b)| (s(a), s(b)))
+            .collect();
         assert_eq!(b, vec![(5, 7), (7, 14), (14, 28), (28, 56)]);
         assert_eq!(p.retries(), 4);
     }
 
     #[test]
     fn parse_policies() {
-        assert_eq!(RetryPolicy::parse(Some(&json!({"type": "none"}))).unwrap(), RetryPolicy::None);
         assert_eq!(
-            RetryPolicy::parse(Some(&json!({"type": "Fixed", "count": "2", "interval": "PT10S"}))).unwrap(),
-            RetryPolicy::Fixed { count: 2, interval: Duration::from_secs(10) }
+            RetryPolicy::parse(Some(&json!({"type": "none"}))).unwrap(),
+            RetryPolicy::None
+        );
+        assert_eq!(
+            RetryPolicy::parse(Some(
+                &json!({"type": "Fixed", "count": "2", "interval": "PT10S"})
+            ))
+            .unwrap(),
+            RetryPolicy::Fixed {
+                count: 2,
+                interval: Duration::from_secs(10)
+            }
         );
         assert!(RetryPolicy::parse(Some(&json!({"type": "fixed", "count": 91}))).is_err());
         assert!(RetryPolicy::parse(Some(&json!({"type": "sometimes"}))).is_err());
         let capped = RetryPolicy::parse(Some(&json!({"type": "exponential", "count": 10, "interval": "PT10S", "maximumInterval": "PT30S"}))).unwrap();
-        assert_eq!(capped.bounds(5), (Duration::from_secs(30), Duration::from_secs(30)));
+        assert_eq!(
+            capped.bounds(5),
+            (Duration::from_secs(30), Duration::from_secs(30))
+        );
         let r = random_unit();
         assert!((0.0..1.0).contains(&r));
     }

@@ -87,15 +87,27 @@ impl HttpTransport for ReqwestTransport {
         let headers = response
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
-        if response.content_length().is_some_and(|n| n > max_body as u64) {
-            return Err(format!("the response content is larger than the limit of {max_body} bytes"));
+        if response
+            .content_length()
+            .is_some_and(|n| n > max_body as u64)
+        {
+            return Err(format!(
+                "the response content is larger than the limit of {max_body} bytes"
+            ));
         }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(describe)? {
             if body.len() + chunk.len() > max_body {
-                return Err(format!("the response content is larger than the limit of {max_body} bytes"));
+                return Err(format!(
+                    "the response content is larger than the limit of {max_body} bytes"
+                ));
             }
             body.extend_from_slice(&chunk);
         }
