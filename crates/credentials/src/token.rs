@@ -56,6 +56,13 @@ pub trait TokenCredential: Send + Sync {
     async fn get_token(&self, scope: &str) -> Result<TokenResult, CredentialError>;
 }
 
+#[async_trait]
+impl<T: TokenCredential + ?Sized> TokenCredential for std::sync::Arc<T> {
+    async fn get_token(&self, scope: &str) -> Result<TokenResult, CredentialError> {
+        (**self).get_token(scope).await
+    }
+}
+
 /// `api://orders/.default` → `api://orders` (managed-identity endpoints take a resource).
 pub(crate) fn scope_to_resource(scope: &str) -> &str {
     scope.strip_suffix("/.default").unwrap_or(scope)

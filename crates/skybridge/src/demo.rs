@@ -82,6 +82,37 @@ fn describe(token: &str) -> String {
     }
 }
 
+/// The same chain as a Logic Apps workflow: the seed's `orders-sync` is triggered through its
+/// callback URL; its Http action authenticates with the vault-signed assertion and calls the
+/// gateway, and its Response returns the partner's orders.
+async fn run_workflow(http: &reqwest::Client, endpoints: &Value) -> anyhow::Result<()> {
+    let url = field(endpoints, &["workflows", "orders-sync", "trigger_url"])?;
+    let started = Instant::now();
+    let response = http
+        .post(url)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .context("triggering the workflow")?;
+    let status = response.status();
+    let run = response
+        .headers()
+        .get("x-ms-workflow-run-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("?")
+        .to_string();
+    let body = response.text().await.unwrap_or_default();
+    println!(
+        "workflow orders-sync (run {run}) answered {status} in {:.1} ms: {}",
+        started.elapsed().as_secs_f64() * 1000.0,
+        body.chars().take(300).collect::<String>()
+    );
+    if !status.is_success() {
+        bail!("the workflow failed: {status} {body}");
+    }
+    Ok(())
+}
+
 /// Runs `skybridge demo`.
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let temporary = args.data_dir.is_none();
@@ -243,6 +274,9 @@ async fn chain(endpoints_path: &std::path::Path, variant: Variant) -> anyhow::Re
                 "chain complete in {:.1} ms",
                 started.elapsed().as_secs_f64() * 1000.0
             );
+            if matches!(variant, Variant::Vault) {
+                run_workflow(&http, &endpoints).await?;
+            }
             Ok(())
         }
         Err(e) => bail!("the chain failed: {e}"),

@@ -25,6 +25,9 @@ use crate::world::{AppliedWorld, LoadedWorld};
 pub struct GatewayEndpoint {
     /// `https://<gateway>.azure-api.<domain>:<port>`.
     pub uri: String,
+    /// Subscription name → primary key, so scripts can call subscription-protected APIs
+    /// without copying keys out of the world file.
+    pub subscriptions: BTreeMap<String, String>,
 }
 
 /// What `start` produced.
@@ -142,7 +145,7 @@ pub async fn start(
     for s in &world.world.sample_apis {
         samples.insert(
             s.name.get_ref().clone(),
-            crate::sample_api::start(listen.ip(), stop.clone()).await?,
+            crate::sample_api::start(listen.ip(), s.kind, stop.clone()).await?,
         );
     }
     let extra = injected(authority_url, applied, &samples);
@@ -194,7 +197,7 @@ pub async fn start(
             .insert(host.clone(), skybridge_gateway::router(gateway.clone()));
         started
             .endpoints
-            .insert(config.name.clone(), GatewayEndpoint { uri: origin(&host) });
+            .insert(config.name.clone(), endpoint(&config, origin(&host)));
         started.hosts.push(host);
         gateways.push(gateway);
     }
@@ -202,6 +205,18 @@ pub async fn start(
         tokio::spawn(reload_loop(gateways, stop));
     }
     Ok(started)
+}
+
+/// The endpoints.json entry of one gateway.
+fn endpoint(config: &GatewayConfig, uri: String) -> GatewayEndpoint {
+    GatewayEndpoint {
+        uri,
+        subscriptions: config
+            .subscriptions
+            .iter()
+            .map(|s| (s.name.clone(), s.primary_key.clone()))
+            .collect(),
+    }
 }
 
 /// Policy files take effect without a restart: checked every two seconds; a broken edit is

@@ -62,6 +62,14 @@ pub fn run(args: HostsArgs) -> anyhow::Result<()> {
         .collect();
     let mut hosts = urls.hosts(&vaults);
     hosts.extend(crate::workflows::hosts(&world, &urls));
+    // API Management gateways: `<gateway>.azure-api.<domain>` (gateways.rs serves them).
+    hosts.extend(
+        world
+            .world
+            .gateways
+            .iter()
+            .map(|g| format!("{}.azure-api.{}", g.name.to_ascii_lowercase(), urls.domain)),
+    );
     if !args.write {
         for host in &hosts {
             println!("{} {host}", args.address);

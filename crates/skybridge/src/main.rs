@@ -7,13 +7,17 @@ mod gateways;
 mod hosts;
 mod identities;
 mod oidc;
+mod policy_check;
+mod policy_cmd;
 mod runs_cmd;
 mod runtime;
 mod sample_api;
+mod sample_echo;
 mod server;
 mod tls;
 mod up;
 mod vaults;
+mod workflow_auth;
 mod workflows;
 mod world;
 
@@ -46,6 +50,9 @@ enum Command {
     /// Workflow run history, and manual runs.
     #[command(subcommand)]
     Runs(runs_cmd::RunsCommand),
+    /// API Management policy documents.
+    #[command(subcommand)]
+    Policy(policy_cmd::PolicyCommand),
 }
 
 #[derive(Subcommand)]
@@ -99,6 +106,7 @@ fn main() -> std::process::ExitCode {
             Command::Authority(AuthorityCommand::RotateKeys(args)) => rotate_keys(args).await,
             Command::Expr(args) => expr_cmd::run(args),
             Command::Runs(command) => runs_cmd::run(command).await,
+            Command::Policy(command) => policy_cmd::run(command),
         }
     });
     match result {

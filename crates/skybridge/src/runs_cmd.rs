@@ -169,7 +169,7 @@ async fn start(a: StartArgs) -> anyhow::Result<()> {
     };
     let rt = open(&a.data).await?;
     let engine = crate::workflows::engine(&rt)?;
-    for wf in crate::world::workflow::load(&world)? {
+    for wf in crate::world::workflow::load(&world, &Default::default())? {
         engine.add_workflow(wf);
     }
     let wf = engine

@@ -106,13 +106,7 @@ impl Runtime {
         urls: Urls,
         configure: impl FnOnce(&mut AuthorityConfig),
     ) -> anyhow::Result<Self> {
-        if !data_dir.exists() {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(data_dir)
-                .with_context(|| format!("creating {}", data_dir.display()))?;
-        }
+        ensure_data_dir(data_dir)?;
         let data_dir = std::fs::canonicalize(data_dir)?;
         let mode = std::fs::metadata(&data_dir)?.permissions().mode();
         if mode & 0o077 != 0 {
@@ -138,4 +132,16 @@ impl Runtime {
             store: sqlite,
         })
     }
+}
+
+/// Creates the data directory (mode 0700) if it does not exist.
+pub fn ensure_data_dir(data_dir: &Path) -> anyhow::Result<()> {
+    if !data_dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(data_dir)
+            .with_context(|| format!("creating {}", data_dir.display()))?;
+    }
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! for the partner's real Orders API behind the gateway, so the seed chain ends with a real
 //! backend answer. It answers `GET /orders` and `GET /orders/{id}` with sample orders and says
 //! who called (the token's `azp`/`appid` and `roles`, read without verification — verifying is
-//! the gateway's job).
+//! the gateway's job). `kind = "echo"` serves `sample_echo.rs` instead.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -14,6 +14,8 @@ use axum::routing::get;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+
+use crate::world::SampleKind;
 
 fn caller(headers: &HeaderMap) -> Value {
     let token = headers
@@ -66,7 +68,15 @@ fn router() -> Router {
 }
 
 /// Starts one sample API; returns its base URL.
-pub async fn start(address: IpAddr, mut stop: watch::Receiver<bool>) -> anyhow::Result<String> {
+pub async fn start(
+    address: IpAddr,
+    kind: SampleKind,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<String> {
+    let app = match kind {
+        SampleKind::Orders => router(),
+        SampleKind::Echo => crate::sample_echo::router(),
+    };
     let listener = TcpListener::bind(SocketAddr::new(address, 0))
         .await
         .context("binding a sample API")?;
@@ -75,7 +85,7 @@ pub async fn start(address: IpAddr, mut stop: watch::Receiver<bool>) -> anyhow::
         let shutdown = async move {
             let _ = stop.wait_for(|s| *s).await;
         };
-        if let Err(e) = axum::serve(listener, router())
+        if let Err(e) = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await
         {

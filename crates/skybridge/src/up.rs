@@ -63,7 +63,10 @@ pub async fn serve_until(
     let started = Instant::now();
     let world = match &args.world {
         Some(path) => LoadedWorld::read(path)?,
-        None => LoadedWorld::seed()?,
+        None => {
+            crate::runtime::ensure_data_dir(&args.data.data_dir)?;
+            LoadedWorld::seed_in(&args.data.data_dir.join("seed"))?
+        }
     };
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.listen, args.port))
         .await
@@ -93,7 +96,24 @@ pub async fn serve_until(
     let stopped_gateways = stopped.clone();
     let vaults = crate::vaults::start(&world, &applied, &rt, &urls, stopped.clone()).await?;
     crate::world::vault_credentials::apply(&world, &applied, &rt.authority, &*rt.store).await?;
-    let workflows = crate::workflows::start(&world, &rt, &urls, stopped.clone()).await?;
+    let outbound = crate::workflows::Outbound::new(
+        &rt,
+        identity_service.clone(),
+        &urls,
+        &vaults.names,
+        &world,
+        local,
+    )?;
+    let mut outbound = outbound;
+    outbound.app_settings = skybridge_app_settings(
+        &rt.authority.config().authority_url,
+        &applied,
+        &vaults.endpoints,
+        &world,
+        &urls,
+    );
+    let workflows =
+        crate::workflows::start(&world, &rt, &urls, stopped.clone(), Some(outbound)).await?;
     let identity_port = args.identity_port.unwrap_or(if args.port == 0 {
         0
     } else {
@@ -184,4 +204,47 @@ pub async fn serve_until(
     let _ = stop.send(true);
     println!("skybridge stopped");
     Ok(())
+}
+
+/// `SKYBRIDGE_*` app settings naming this deployment's endpoints and ids (upper case, other
+/// characters as `_`): `SKYBRIDGE_AUTHORITY`, `SKYBRIDGE_TENANT_<TENANT>`,
+/// `SKYBRIDGE_CLIENT_ID_<TENANT>_<APP>`, `SKYBRIDGE_VAULT_<VAULT>`, `SKYBRIDGE_GATEWAY_<GATEWAY>`.
+fn skybridge_app_settings(
+    authority: &str,
+    applied: &crate::world::AppliedWorld,
+    vaults: &std::collections::BTreeMap<String, crate::vaults::VaultEndpoint>,
+    world: &LoadedWorld,
+    urls: &Urls,
+) -> std::collections::BTreeMap<String, String> {
+    let key = |parts: &[&str]| {
+        parts
+            .join("_")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect::<String>()
+    };
+    let mut out = std::collections::BTreeMap::new();
+    out.insert("SKYBRIDGE_AUTHORITY".to_string(), authority.to_string());
+    for (name, t) in &applied.tenants {
+        out.insert(key(&["SKYBRIDGE_TENANT", name]), t.id.to_string());
+    }
+    for (name, a) in &applied.applications {
+        out.insert(key(&["SKYBRIDGE_CLIENT_ID", name]), a.app_id.to_string());
+    }
+    for (name, v) in vaults {
+        out.insert(key(&["SKYBRIDGE_VAULT", name]), v.uri.clone());
+    }
+    for g in &world.world.gateways {
+        out.insert(
+            key(&["SKYBRIDGE_GATEWAY", &g.name]),
+            urls.origin(&urls.gateway_host(&g.name)),
+        );
+    }
+    out
 }

@@ -91,8 +91,67 @@ async fn access_key(
     Ok(root_key.open(&aad, &sealed)?)
 }
 
+/// How workflows reach the outside world in `skybridge up`: their Http actions authenticate
+/// through the credentials library and resolve Skybridge's own host names to its listener.
+pub struct Outbound {
+    authenticator: Arc<dyn skybridge_workflow::engine::HttpAuthenticator>,
+    resolve: Vec<(String, std::net::SocketAddr)>,
+    /// App settings every workflow gets (`SKYBRIDGE_*`: authority, tenant ids, client ids,
+    /// vault and gateway URLs), so a workflow.json can name local services.
+    pub app_settings: BTreeMap<String, String>,
+}
+
+impl Outbound {
+    /// For the services of `urls` served at `listen`.
+    pub fn new(
+        rt: &Runtime,
+        identities: Arc<skybridge_identity::ManagedIdentityService>,
+        urls: &Urls,
+        vault_names: &[String],
+        world: &LoadedWorld,
+        listen: std::net::SocketAddr,
+    ) -> anyhow::Result<Self> {
+        let mut hosts = urls.hosts(vault_names);
+        hosts.extend(self::hosts(world, urls));
+        hosts.extend(
+            world
+                .world
+                .gateways
+                .iter()
+                .map(|g| urls.gateway_host(&g.name)),
+        );
+        let resolve: Vec<_> = hosts.into_iter().map(|h| (h, listen)).collect();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let (ca, _) = crate::tls::load_or_create_ca(&rt.data_dir, &rt.root_key, now)?;
+        let mut builder = skybridge_net::client_builder(
+            &[ca.cert_der().to_vec()],
+            std::time::Duration::from_secs(60),
+        )?;
+        for (host, addr) in &resolve {
+            builder = builder.resolve(host, *addr);
+        }
+        let authenticator = crate::workflow_auth::SkybridgeAuthenticator::new(
+            identities,
+            builder.build()?,
+            rt.authority.config().authority_url.clone(),
+        );
+        Ok(Self {
+            authenticator: Arc::new(authenticator),
+            resolve,
+            app_settings: BTreeMap::new(),
+        })
+    }
+}
+
 /// An engine over the data directory's store, trusting the dev CA for outbound HTTPS.
 pub fn engine(rt: &Runtime) -> anyhow::Result<Engine> {
+    engine_with(rt, None)
+}
+
+/// The engine, with `skybridge up`'s outbound configuration when given.
+pub fn engine_with(rt: &Runtime, outbound: Option<Outbound>) -> anyhow::Result<Engine> {
     let mut config = EngineConfig::default();
     // Outbound calls reach Skybridge's own HTTPS hosts: trust the dev CA (created here on a
     // first start, before `up` gets to it; loading it again later is idempotent).
@@ -102,7 +161,15 @@ pub fn engine(rt: &Runtime) -> anyhow::Result<Engine> {
     let (ca, _) = crate::tls::load_or_create_ca(&rt.data_dir, &rt.root_key, now)?;
     config.extra_roots = skybridge_pki::pem::certificates(&ca.cert_pem()).unwrap_or_default();
     let store: Arc<dyn WorkflowRunStore> = rt.store.clone();
-    Engine::new(config, TokioClock::system(), Some(store)).map_err(|e| anyhow::anyhow!("{e}"))
+    if let Some(outbound) = &outbound {
+        config.resolve = outbound.resolve.clone();
+    }
+    let engine = Engine::new(config, TokioClock::system(), Some(store))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(match outbound {
+        Some(outbound) => engine.with_authenticator(outbound.authenticator),
+        None => engine,
+    })
 }
 
 /// Loads the world's workflows into an engine and builds their routes.
@@ -111,9 +178,14 @@ pub async fn start(
     rt: &Runtime,
     urls: &Urls,
     stopped: watch::Receiver<bool>,
+    outbound: Option<Outbound>,
 ) -> anyhow::Result<Workflows> {
-    let definitions = crate::world::workflow::load(world)?;
-    let engine = engine(rt)?;
+    let settings = outbound
+        .as_ref()
+        .map(|o| o.app_settings.clone())
+        .unwrap_or_default();
+    let definitions = crate::world::workflow::load(world, &settings)?;
+    let engine = engine_with(rt, outbound)?;
     let mut out = Workflows {
         routes: Vec::new(),
         endpoints: BTreeMap::new(),

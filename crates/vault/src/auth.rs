@@ -188,7 +188,6 @@ impl TokenValidator {
                 exp,
                 nbf,
                 kid: kid.to_string(),
-                jwk: jwk.clone(),
                 keys: keys.clone(),
             };
             self.verified

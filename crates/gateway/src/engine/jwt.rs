@@ -11,10 +11,11 @@ use std::sync::Arc;
 use aws_lc_rs::hmac;
 use serde_json::{Map, Value as Json};
 use skybridge_jose::claims::{audiences, numeric_date};
-use skybridge_jose::{UnverifiedJws, decode_unverified};
+use skybridge_jose::{UnverifiedJws, VerifyingKey, decode_unverified};
 
 use super::errors::PolicyError;
 use super::state::Exec;
+use super::token_cache;
 use crate::expr::{JwtValue, Value};
 use crate::policy::ast::{ClaimRule, KeyMaterial, TokenSource, ValidateJwt};
 
@@ -227,6 +228,22 @@ async fn check(
         (Some(id), Some(kid)) => id == kid,
         _ => true,
     };
+    // A public-key signature this gateway already verified counts if that same key object is
+    // still a candidate (token_cache.rs); HMAC is cheap enough to redo.
+    let now_ms = x.services.clock.now_ms();
+    let token_hash = token_cache::hash(&raw);
+    let cached = x.services.verified.get(&token_hash, now_ms);
+    let mut verified_by: Option<Arc<VerifyingKey>> = None;
+    let mut public_verify = |vk: &Arc<VerifyingKey>| {
+        if cached.as_ref().is_some_and(|c| Arc::ptr_eq(c, vk)) {
+            return true;
+        }
+        let ok = jws.verify_with(vk).is_ok();
+        if ok {
+            verified_by = Some(vk.clone());
+        }
+        ok
+    };
 
     // Candidate keys: inline keys, then the OpenID configurations' keys.
     let mut verified = false;
@@ -235,7 +252,7 @@ async fn check(
         any_key = true;
         verified = match &key.material {
             KeyMaterial::Symmetric(secret) => verify_hmac(&jws, secret),
-            KeyMaterial::Public(vk) => jws.verify_with(vk).is_ok(),
+            KeyMaterial::Public(vk) => public_verify(vk),
         };
         if verified {
             break;
@@ -252,7 +269,7 @@ async fn check(
                 }
                 for (_, vk) in config.keys.iter().filter(|(id, _)| kid_matches(id)) {
                     any_key = true;
-                    if jws.verify_with(vk).is_ok() {
+                    if public_verify(vk) {
                         verified = true;
                         break;
                     }
@@ -278,8 +295,16 @@ async fn check(
         )));
     }
 
+    if let Some(vk) = verified_by {
+        let exp_ms = numeric_date(&jws.claims, "exp")
+            .ok()
+            .flatten()
+            .map(|e| e.saturating_mul(1000));
+        x.services.verified.insert(token_hash, vk, exp_ms, now_ms);
+    }
+
     // Lifetime.
-    let now = x.services.clock.now_ms().div_euclid(1000);
+    let now = now_ms.div_euclid(1000);
     let skew = x.int(&v.clock_skew, source)?.max(0);
     let require_exp = x.boolean(&v.require_exp, source)?;
     let claims = &jws.claims;

@@ -18,6 +18,7 @@ pub mod limits;
 pub mod openid;
 pub mod run;
 pub mod state;
+pub mod token_cache;
 pub mod transform;
 
 use std::sync::Arc;
@@ -98,6 +99,8 @@ pub struct Services {
     pub client: Arc<dyn HttpClient>,
     /// OpenID configuration and signing keys.
     pub keys: openid::KeyCache,
+    /// Tokens whose signature `validate-jwt` already verified.
+    pub verified: token_cache::VerifiedTokens,
     /// Rate-limit and quota counters.
     pub counters: limits::Counters,
     /// Managed-identity tokens.

@@ -98,6 +98,7 @@ impl GatewayBuilder {
             clock: clock.clone(),
             client,
             keys: KeyCache::with_intervals(fetcher, clock.clone(), refresh, retry),
+            verified: Default::default(),
             counters: Counters::default(),
             identity: TokenCache::new(self.tokens, clock),
             deployment: DeploymentInfo {

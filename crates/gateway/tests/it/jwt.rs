@@ -343,6 +343,40 @@ async fn key_rotation_refetches_on_unknown_kid_at_most_every_five_minutes() {
 }
 
 #[tokio::test]
+async fn verified_token_cache_hits_and_is_dropped_when_the_keys_change() {
+    let (old, new) = (signer(Alg::RS256), signer(Alg::RS256));
+    let h = jwt_gateway("", "");
+    publish(&h, &[(&old, "k")]);
+    let token = format!(
+        "Bearer {}",
+        mint(&old, "k", claims(json!({"exp": T0 / 1000 + 7200})))
+    );
+    assert_eq!(call(&h, Some(token.clone())).await.status, 200);
+    assert_eq!(h.gw.services().verified.len(), 1);
+    assert_eq!(call(&h, Some(token.clone())).await.status, 200);
+    assert_eq!(h.gw.services().verified.len(), 1, "a hit adds nothing");
+    // The authority replaces the key under the same kid; after the hourly refresh the cached
+    // verification no longer counts.
+    publish(&h, &[(&new, "k")]);
+    h.clock.advance(61 * 60 * 1000);
+    invalid(&call(&h, Some(token)).await, "TokenSignatureInvalid");
+}
+
+#[tokio::test]
+async fn cached_tokens_still_expire() {
+    let key = signer(Alg::RS256);
+    let h = jwt_gateway("", "");
+    publish(&h, &[(&key, "k")]);
+    let token = format!(
+        "Bearer {}",
+        mint(&key, "k", claims(json!({"exp": T0 / 1000 + 60})))
+    );
+    assert_eq!(call(&h, Some(token.clone())).await.status, 200);
+    h.clock.advance(61 * 1000);
+    invalid(&call(&h, Some(token)).await, "TokenExpired");
+}
+
+#[tokio::test]
 async fn azure_ad_token_policy() {
     let rs = signer(Alg::RS256);
     let policy = doc(

@@ -15,10 +15,19 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 pub use apply::{AppliedWorld, Services, apply};
-pub use schema::World;
+pub use schema::{SampleKind, World};
 
 /// The seed world `skybridge up` uses when no `--world` is given.
 pub const SEED_WORLD: &str = include_str!("../../../../examples/seed/world.toml");
+
+/// Every file of the seed, relative to its folder.
+const SEED_FILES: [(&str, &str); 2] = [
+    ("world.toml", SEED_WORLD),
+    (
+        "workflows/orders-sync/workflow.json",
+        include_str!("../../../../examples/seed/workflows/orders-sync/workflow.json"),
+    ),
+];
 
 /// A world file read and parsed, with its source kept for error positions.
 pub struct LoadedWorld {
@@ -55,9 +64,28 @@ impl LoadedWorld {
         Self::parse(path.to_path_buf(), source)
     }
 
-    /// The built-in seed world.
+    /// The built-in seed world, parsed only (files it names are not available).
     pub fn seed() -> Result<Self, WorldError> {
         Self::parse(PathBuf::from("<seed>/world.toml"), SEED_WORLD.to_string())
+    }
+
+    /// The built-in seed world written out to `dir` with the files it names (the workflow), so
+    /// that it loads like any world file.
+    pub fn seed_in(dir: &Path) -> Result<Self, WorldError> {
+        let io = |e: std::io::Error| WorldError {
+            path: dir.display().to_string(),
+            line: 1,
+            column: 1,
+            message: format!("cannot write the seed world: {e}"),
+        };
+        for (relative, text) in SEED_FILES {
+            let path = dir.join(relative);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(io)?;
+            }
+            std::fs::write(&path, text).map_err(io)?;
+        }
+        Self::read(&dir.join("world.toml"))
     }
 
     /// Parses `source`, refusing unknown keys and versions other than 1.

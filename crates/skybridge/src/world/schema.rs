@@ -186,10 +186,25 @@ pub struct AppRoleAssignment {
     pub role: Spanned<String>,
 }
 
-/// `[[sample_api]]`: a built-in sample backend (sample orders) on loopback.
+/// `[[sample_api]]`: a built-in sample backend on loopback.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SampleApi {
     /// Name; the gateways' named value `skybridge-sample-<name>` holds its base URL.
     pub name: Spanned<String>,
+    /// What it answers; sample orders by default.
+    #[serde(default)]
+    pub kind: SampleKind,
+}
+
+/// The behaviour of a `[[sample_api]]`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SampleKind {
+    /// `GET /orders` and `GET /orders/{id}` with sample orders.
+    #[default]
+    Orders,
+    /// Any method and path: the request (method, path, query, headers, caller claims) as JSON,
+    /// so a policy's effect on the forwarded request can be seen.
+    Echo,
 }

@@ -114,7 +114,10 @@ pub fn check(loaded: &LoadedWorld) -> Result<(), WorldError> {
 }
 
 /// Reads and validates every workflow of the world.
-pub fn load(loaded: &LoadedWorld) -> Result<Vec<skybridge_workflow::Workflow>, WorldError> {
+pub fn load(
+    loaded: &LoadedWorld,
+    injected: &BTreeMap<String, String>,
+) -> Result<Vec<skybridge_workflow::Workflow>, WorldError> {
     let mut out = Vec::new();
     for w in &loaded.world.workflows {
         let mut sources = ParameterSources::default();
@@ -123,7 +126,12 @@ pub fn load(loaded: &LoadedWorld) -> Result<Vec<skybridge_workflow::Workflow>, W
                 .map_err(|e| loaded.error(w.name.span(), format!("parameter '{k}': {e}")))?;
             sources.values.insert(k.clone(), json);
         }
-        sources.app_settings = w.app_settings.clone().into_iter().collect();
+        // Skybridge's own settings first; the world's override them.
+        sources.app_settings = injected
+            .clone()
+            .into_iter()
+            .chain(w.app_settings.clone())
+            .collect();
         let options = WorkflowOptions {
             name: w.name.get_ref().clone(),
             app: w.app(),
@@ -171,7 +179,7 @@ mod tests {
         )
         .unwrap();
         let ok = world(&dir, "[[workflow]]\nname = \"hello\"\npath = \"app/hello\"\nresource = \"orders-sync\"\n[workflow.parameters]\np = 5\n").unwrap();
-        let loaded = load(&ok).unwrap();
+        let loaded = load(&ok, &BTreeMap::new()).unwrap();
         assert_eq!(loaded[0].app, "orders-sync");
         assert_eq!(loaded[0].identity_resource.as_deref(), Some("orders-sync"));
         assert_eq!(loaded[0].parameters["p"].value, serde_json::json!(5));
@@ -204,7 +212,7 @@ mod tests {
             "[[workflow]]\nname = \"hello\"\npath = \"app/hello\"\n",
         )
         .unwrap();
-        let e = load(&bad).unwrap_err();
+        let e = load(&bad, &BTreeMap::new()).unwrap_err();
         assert_eq!(e.line, 9, "{e}");
         assert!(
             e.message.contains("definition.actions.A.inputs") && e.message.contains("'p'"),
@@ -216,7 +224,7 @@ mod tests {
         )
         .unwrap();
         assert!(
-            load(&missing)
+            load(&missing, &BTreeMap::new())
                 .unwrap_err()
                 .message
                 .contains("does not exist")

@@ -25,8 +25,9 @@ use super::map::{BoundedMap, Generation};
 /// How long a cached row is served: another process's writes show up within it.
 pub(crate) const STORE_CACHE_TTL: Duration = Duration::from_secs(5);
 
-/// Most rows kept per kind of read.
-const MAX_ROWS: usize = 10_000;
+/// Most rows kept per kind of read. A row may carry a sealed secret of up to 25 KiB, so this
+/// bounds the cache to tens of MB however many objects a vault holds.
+const MAX_ROWS: usize = 1024;
 
 type ObjectKey = (String, VaultObjectKind, String);
 

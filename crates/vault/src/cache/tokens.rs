@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use aws_lc_rs::digest;
-use skybridge_jose::{Jwk, JwkSet};
+use skybridge_jose::JwkSet;
 use uuid::Uuid;
 
 use super::map::BoundedMap;
@@ -28,17 +28,23 @@ pub(crate) struct Verified {
     pub exp: i64,
     /// Its `nbf`, if any.
     pub nbf: Option<i64>,
-    /// The `kid` (or `x5t`) it was verified under and that key.
+    /// The `kid` (or `x5t`) it was verified under.
     pub kid: String,
-    pub jwk: Jwk,
-    /// The key set it was verified against; the same set still being served is the fast check.
+    /// The key set it was verified against (shared, not copied, between entries).
     pub keys: Arc<JwkSet>,
 }
 
 impl Verified {
-    /// Whether the verifying key is still published as it was.
+    /// Whether the verifying key is still published as it was: the same set is still served
+    /// (the usual case), or a reloaded set holds the same key under that `kid`.
     pub(crate) fn still_published(&self, keys: &Arc<JwkSet>) -> bool {
-        Arc::ptr_eq(keys, &self.keys) || keys.find(&self.kid) == Some(&self.jwk)
+        if Arc::ptr_eq(keys, &self.keys) {
+            return true;
+        }
+        match (keys.find(&self.kid), self.keys.find(&self.kid)) {
+            (Some(now), Some(then)) => now == then,
+            _ => false,
+        }
     }
 
     fn usable_at(&self, now: i64, leeway: i64) -> bool {
@@ -90,6 +96,7 @@ impl TokenCache {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use skybridge_jose::Jwk;
 
     fn verified(exp: i64, nbf: Option<i64>, keys: Arc<JwkSet>) -> Verified {
         Verified {
@@ -101,7 +108,6 @@ mod tests {
             exp,
             nbf,
             kid: "k".into(),
-            jwk: keys.keys[0].clone(),
             keys,
         }
     }

@@ -107,15 +107,25 @@ fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, VaultError> {
     })
 }
 
+/// A fresh `x-ms-request-id` (a random UUID). aws-lc's generator rather than
+/// `Uuid::new_v4`, which makes a `getrandom` system call per request.
+fn request_id() -> String {
+    let mut bytes = [0u8; 16];
+    match aws_lc_rs::rand::fill(&mut bytes) {
+        Ok(()) => uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .to_string(),
+        Err(_) => uuid::Uuid::new_v4().to_string(),
+    }
+}
+
 async fn handle(State(host): State<Arc<Host>>, req: Request) -> Response {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = request_id();
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
-    let (result, challenge) = match host.service.vault(&host.vault).await {
-        Ok(Some(vault)) => (
-            serve(&host, &vault, req).await,
-            Some(host.service.validator().challenge(vault.tenant_id)),
-        ),
+    // The vault's tenant, for the challenge of a 401 (built only then).
+    let (result, tenant) = match host.service.vault(&host.vault).await {
+        Ok(Some(vault)) => (serve(&host, &vault, req).await, Some(vault.tenant_id)),
         Ok(None) => (
             Err(VaultError::NoRoute(format!(
                 "Vault {} does not exist.",
@@ -136,6 +146,7 @@ async fn handle(State(host): State<Arc<Host>>, req: Request) -> Response {
             let mut response = (status, Some(e.body()), None::<String>);
             if status == StatusCode::UNAUTHORIZED {
                 let mut resp = respond(response.0, response.1.take(), None, &request_id);
+                let challenge = tenant.map(|t| host.service.validator().challenge(t));
                 if let Some(c) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
                     resp.headers_mut().insert(header::WWW_AUTHENTICATE, c);
                 }
@@ -216,20 +227,21 @@ async fn serve(
     let body = to_bytes(req.into_body(), MAX_BODY)
         .await
         .map_err(|_| bad("The request body is too large."))?;
-    let list = |p: &str| -> Result<ListRequest, VaultError> {
+    // Only lists need the normalized path (their nextLink repeats it).
+    let list = || -> Result<ListRequest, VaultError> {
+        let clean_path = format!(
+            "/{}",
+            path.split('/')
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join("/")
+        );
         Ok(ListRequest {
-            path: p.to_string(),
+            path: clean_path,
             api_version: version.clone(),
             paging: paging(&query)?,
         })
     };
-    let clean_path = format!(
-        "/{}",
-        path.split('/')
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join("/")
-    );
     let ok = StatusCode::OK;
     match route {
         Route::KeyCreate(n) => reply(ok, &svc.create_key(vault, &n, json(&body)?).await?),
@@ -240,12 +252,8 @@ async fn serve(
             &svc.update_key(vault, &n, v.as_deref(), json(&body)?)
                 .await?,
         ),
-        Route::KeyList => reply(ok, &svc.list_keys(vault, &list(&clean_path)?).await?),
-        Route::KeyVersions(n) => reply(
-            ok,
-            &svc.list_key_versions(vault, &n, &list(&clean_path)?)
-                .await?,
-        ),
+        Route::KeyList => reply(ok, &svc.list_keys(vault, &list()?).await?),
+        Route::KeyVersions(n) => reply(ok, &svc.list_key_versions(vault, &n, &list()?).await?),
         Route::KeyRotate(n) => reply(ok, &svc.rotate_key(vault, &n).await?),
         Route::KeyOp(n, v, op) => reply(
             ok,
@@ -264,12 +272,10 @@ async fn serve(
             &svc.update_secret(vault, &n, v.as_deref(), json(&body)?)
                 .await?,
         ),
-        Route::SecretList => reply(ok, &svc.list_secrets(vault, &list(&clean_path)?).await?),
-        Route::SecretVersions(n) => reply(
-            ok,
-            &svc.list_secret_versions(vault, &n, &list(&clean_path)?)
-                .await?,
-        ),
+        Route::SecretList => reply(ok, &svc.list_secrets(vault, &list()?).await?),
+        Route::SecretVersions(n) => {
+            reply(ok, &svc.list_secret_versions(vault, &n, &list()?).await?)
+        }
         Route::CertCreate(n) => {
             let op = svc.create_certificate(vault, &n, json(&body)?).await?;
             let location = format!("{}?api-version={version}", op.id);
@@ -283,14 +289,10 @@ async fn serve(
             &svc.update_certificate(vault, &n, v.as_deref(), json(&body)?)
                 .await?,
         ),
-        Route::CertList => reply(
-            ok,
-            &svc.list_certificates(vault, &list(&clean_path)?).await?,
-        ),
+        Route::CertList => reply(ok, &svc.list_certificates(vault, &list()?).await?),
         Route::CertVersions(n) => reply(
             ok,
-            &svc.list_certificate_versions(vault, &n, &list(&clean_path)?)
-                .await?,
+            &svc.list_certificate_versions(vault, &n, &list()?).await?,
         ),
         Route::CertPolicyGet(n) => reply(ok, &svc.get_certificate_policy(vault, &n).await?),
         Route::CertPolicyUpdate(n) => reply(
@@ -311,7 +313,7 @@ async fn serve(
             reply(ok, &svc.restore(vault, k, blob).await?)
         }
         Route::DeletedGet(k, n) => reply(ok, &svc.get_deleted(vault, k, &n).await?),
-        Route::DeletedList(k) => reply(ok, &svc.list_deleted(vault, k, &list(&clean_path)?).await?),
+        Route::DeletedList(k) => reply(ok, &svc.list_deleted(vault, k, &list()?).await?),
         Route::Recover(k, n) => reply(ok, &svc.recover_object(vault, k, &n).await?),
         Route::Purge(k, n) => {
             svc.purge_object(vault, k, &n).await?;

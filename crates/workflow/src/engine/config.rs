@@ -58,6 +58,9 @@ pub struct EngineConfig {
     pub async_poll_interval: Duration,
     /// Extra CA certificates (DER) outbound HTTPS trusts: the dev CA.
     pub extra_roots: Vec<Vec<u8>>,
+    /// Host names pinned to addresses for outbound calls (Skybridge's own hosts, so workflows
+    /// reach them without hosts-file entries).
+    pub resolve: Vec<(String, std::net::SocketAddr)>,
 }
 
 impl Default for EngineConfig {
@@ -70,6 +73,7 @@ impl Default for EngineConfig {
             stateless_run_timeout: Duration::from_secs(300),
             async_poll_interval: Duration::from_secs(10),
             extra_roots: Vec::new(),
+            resolve: Vec::new(),
         }
     }
 }

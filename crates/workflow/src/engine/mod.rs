@@ -60,7 +60,14 @@ impl Engine {
         clock: Arc<dyn EngineClock>,
         store: Option<Arc<dyn WorkflowRunStore>>,
     ) -> Result<Self, WorkflowError> {
-        let http = skybridge_net::https_client(&config.extra_roots, config.http_timeout)
+        let mut builder =
+            skybridge_net::client_builder(&config.extra_roots, config.http_timeout)
+                .map_err(|e| WorkflowError::Store(format!("building the HTTP client: {e}")))?;
+        for (host, addr) in &config.resolve {
+            builder = builder.resolve(host, *addr);
+        }
+        let http = builder
+            .build()
             .map_err(|e| WorkflowError::Store(format!("building the HTTP client: {e}")))?;
         Ok(Self {
             inner: Arc::new(EngineInner {

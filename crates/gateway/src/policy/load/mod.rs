@@ -129,6 +129,21 @@ impl<'a> Session<'a> {
         (self.errors.borrow().len() == before).then_some(doc)
     }
 
+    /// Loads the fragment `id` on its own, as a linter checks a fragment file that no document
+    /// includes; `false` when it has errors (recorded, like those of [`Session::document`]).
+    pub fn check_fragment(&self, id: &str) -> bool {
+        match self.fragment(id) {
+            Ok(found) => found.is_some(),
+            Err(message) => {
+                self.push(LoadError::at_start(
+                    id,
+                    LoadErrorKind::Fragment(id.to_owned(), message),
+                ));
+                false
+            }
+        }
+    }
+
     /// Loads a fragment (cached; cycles are errors), with paths relative to the fragment.
     fn fragment(&self, id: &str) -> Result<Option<Vec<Policy>>, String> {
         if let Some(cached) = self.cache.borrow().get(id) {

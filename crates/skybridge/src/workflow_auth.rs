@@ -1,0 +1,268 @@
+//! Http action authentication for workflows, through the credentials library — the same code a
+//! user would run against real Azure. Logic Apps' types with their exact fields:
+//!
+//! - `ManagedServiceIdentity`: `audience`, optional `identity` (a user-assigned identity's
+//!   resource id or client id); the workflow's identity is its world `resource`;
+//! - `ActiveDirectoryOAuth`: `tenant`, `audience`, `clientId`, and `secret` or `pfx` +
+//!   `password`, optional `authority` (default: Skybridge's authority).
+//!
+//! Two Skybridge extensions of `ActiveDirectoryOAuth`, for the cross-tenant chain:
+//!
+//! - `"vaultCertificate": {"vault": "<vault URI>", "certificate": "<name>"}` instead of a secret
+//!   or pfx: the workflow's managed identity reads the certificate and the vault signs the client
+//!   assertion; the private key never leaves the vault;
+//! - `"federatedIdentity": {"identity": "<user-assigned identity resource id or client id>"}`:
+//!   that identity's token for `api://AzureADTokenExchange` is the client assertion.
+//!
+//! Credentials are cached per configuration (tokens refresh five minutes before expiry). The
+//! steps of each acquisition are logged without any token or secret.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use serde_json::Value;
+use skybridge_credentials::{
+    AuthorityClient, CachedCredential, ClientAssertionCredential, ClientCertificateCredential,
+    ClientSecretCredential, CredentialError, FederatedAssertion, Step, TokenCredential,
+    TokenResult, VaultSignedAssertion,
+};
+use skybridge_identity::ManagedIdentityService;
+use skybridge_identity::protocol::{Protocol, Selector, TokenRequest};
+use skybridge_jose::SystemClock;
+use skybridge_workflow::engine::{AppliedAuth, AuthContext, HttpAuthenticator};
+use tokio::sync::Mutex;
+
+/// A managed identity of a resource, served in process (no HTTP hop).
+struct ResourceIdentity {
+    service: Arc<ManagedIdentityService>,
+    resource: String,
+    selector: Selector,
+}
+
+#[async_trait]
+impl TokenCredential for ResourceIdentity {
+    async fn get_token(&self, scope: &str) -> Result<TokenResult, CredentialError> {
+        let started = std::time::Instant::now();
+        let registered = self
+            .service
+            .registry()
+            .resource(&self.resource)
+            .ok_or_else(|| {
+                CredentialError::Config(format!(
+                    "resource '{}' carries no managed identity",
+                    self.resource
+                ))
+            })?;
+        let resource = scope.strip_suffix("/.default").unwrap_or(scope).to_string();
+        let request = TokenRequest {
+            resource: resource.clone(),
+            selector: self.selector.clone(),
+        };
+        let (token, client_id) = self
+            .service
+            .token(Protocol::AppService, registered, &request)
+            .await
+            .map_err(|e| CredentialError::ManagedIdentity {
+                step: "managed identity token".into(),
+                status: 400,
+                message: e.to_string(),
+            })?;
+        let step = Step {
+            action: "managed identity token".into(),
+            target: format!("resource {}", self.resource),
+            detail: format!("identity {client_id}, audience {resource}"),
+            elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+        };
+        let token = skybridge_credentials::AccessToken {
+            token: token.access_token,
+            expires_on: token.expires_on,
+        };
+        Ok(TokenResult {
+            token,
+            steps: vec![step],
+        })
+    }
+}
+
+/// The authenticator `skybridge up` installs in the workflow engine.
+pub struct SkybridgeAuthenticator {
+    identities: Arc<ManagedIdentityService>,
+    http: reqwest::Client,
+    authority_url: String,
+    cache: Mutex<HashMap<String, Arc<dyn TokenCredential>>>,
+}
+
+fn field<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+    v.as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+}
+
+fn text(v: &Value, name: &str) -> Option<String> {
+    field(v, name)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .filter(|s| !s.is_empty())
+}
+
+fn selector(identity: Option<String>) -> Selector {
+    match identity {
+        None => Selector::System,
+        Some(id) => match id.parse() {
+            Ok(client_id) => Selector::ClientId(client_id),
+            Err(_) => Selector::ResourceId(id),
+        },
+    }
+}
+
+/// A cache key naming a configuration without keeping its secret in clear.
+fn fingerprint(parts: &[&str]) -> String {
+    let digest =
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, parts.join("\u{1f}").as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
+}
+
+impl SkybridgeAuthenticator {
+    /// An authenticator whose calls go through `http` (trusting the dev CA, resolving
+    /// Skybridge's hosts), with `authority_url` as the default authority.
+    pub fn new(
+        identities: Arc<ManagedIdentityService>,
+        http: reqwest::Client,
+        authority_url: String,
+    ) -> Self {
+        Self {
+            identities,
+            http,
+            authority_url,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn identity(
+        &self,
+        ctx: &AuthContext,
+        identity: Option<String>,
+    ) -> Result<ResourceIdentity, String> {
+        let resource = ctx.identity_resource.clone().ok_or_else(|| {
+            format!(
+                "Workflow '{}' has no managed identity: give it a 'resource' in the world file.",
+                ctx.workflow
+            )
+        })?;
+        Ok(ResourceIdentity {
+            service: self.identities.clone(),
+            resource,
+            selector: selector(identity),
+        })
+    }
+
+    fn credential(
+        &self,
+        ctx: &AuthContext,
+        kind: &str,
+        auth: &Value,
+    ) -> Result<Arc<dyn TokenCredential>, String> {
+        if kind.eq_ignore_ascii_case("ManagedServiceIdentity") {
+            return Ok(Arc::new(self.identity(ctx, text(auth, "identity"))?));
+        }
+        if !kind.eq_ignore_ascii_case("ActiveDirectoryOAuth") {
+            return Err(format!(
+                "The authentication type '{kind}' is not available yet in Skybridge."
+            ));
+        }
+        let tenant = text(auth, "tenant").ok_or("ActiveDirectoryOAuth needs a 'tenant'.")?;
+        let client_id = text(auth, "clientId").ok_or("ActiveDirectoryOAuth needs a 'clientId'.")?;
+        let authority = AuthorityClient::new(
+            self.http.clone(),
+            &text(auth, "authority").unwrap_or_else(|| self.authority_url.clone()),
+        );
+        if let Some(secret) = text(auth, "secret") {
+            return Ok(Arc::new(ClientSecretCredential::new(
+                authority, &tenant, &client_id, &secret,
+            )));
+        }
+        if let Some(pfx) = text(auth, "pfx") {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(pfx.trim())
+                .map_err(|_| "'pfx' is not base64.".to_string())?;
+            let password = text(auth, "password").unwrap_or_default();
+            let credential = ClientCertificateCredential::from_pfx(
+                authority, &tenant, &client_id, &bytes, &password,
+            )
+            .map_err(|e| e.to_string())?;
+            return Ok(Arc::new(credential));
+        }
+        if let Some(vault) = field(auth, "vaultCertificate") {
+            let uri = text(vault, "vault").ok_or("'vaultCertificate' needs a 'vault' URI.")?;
+            let name = text(vault, "certificate")
+                .ok_or("'vaultCertificate' needs a 'certificate' name.")?;
+            let access: Arc<dyn TokenCredential> =
+                Arc::new(self.identity(ctx, text(vault, "identity"))?);
+            let assertion = VaultSignedAssertion::new(self.http.clone(), &uri, &name, access);
+            return Ok(Arc::new(ClientAssertionCredential::new(
+                authority,
+                &tenant,
+                &client_id,
+                Arc::new(assertion),
+            )));
+        }
+        if let Some(federated) = field(auth, "federatedIdentity") {
+            let source: Arc<dyn TokenCredential> =
+                Arc::new(self.identity(ctx, text(federated, "identity"))?);
+            return Ok(Arc::new(ClientAssertionCredential::new(
+                authority,
+                &tenant,
+                &client_id,
+                Arc::new(FederatedAssertion::new(source)),
+            )));
+        }
+        Err("ActiveDirectoryOAuth needs one of 'secret', 'pfx', 'vaultCertificate' or 'federatedIdentity'.".into())
+    }
+}
+
+#[async_trait]
+impl HttpAuthenticator for SkybridgeAuthenticator {
+    async fn authenticate(
+        &self,
+        ctx: &AuthContext,
+        kind: &str,
+        auth: &Value,
+    ) -> Result<AppliedAuth, String> {
+        let audience = text(auth, "audience")
+            .ok_or_else(|| format!("{kind} authentication needs an 'audience'."))?;
+        let key = fingerprint(&[
+            kind,
+            &ctx.identity_resource.clone().unwrap_or_default(),
+            &auth.to_string(),
+        ]);
+        let credential = {
+            let mut cache = self.cache.lock().await;
+            match cache.get(&key) {
+                Some(c) => c.clone(),
+                None => {
+                    let fresh: Arc<dyn TokenCredential> = Arc::new(CachedCredential::new(
+                        self.credential(ctx, kind, auth)?,
+                        Arc::new(SystemClock),
+                    ));
+                    cache.insert(key, fresh.clone());
+                    fresh
+                }
+            }
+        };
+        let scope = format!("{}/.default", audience.trim_end_matches('/'));
+        let result = credential
+            .get_token(&scope)
+            .await
+            .map_err(|e| e.to_string())?;
+        for step in &result.steps {
+            tracing::info!(workflow = %ctx.workflow, action = %ctx.action, step = %step.action, target = %step.target, detail = %step.detail, "token acquisition");
+        }
+        Ok(AppliedAuth::Authorization(format!(
+            "Bearer {}",
+            result.token.token
+        )))
+    }
+}
