@@ -356,15 +356,13 @@ impl VaultService {
         if let Some(policy) = p.policy {
             m.policy = merge_policy(m.policy, policy)?;
         }
-        record.meta = meta::to_text(&m)?;
-        record.updated_at = self.now();
-        if !self.store().update_object_version(&record).await? {
-            return Err(VaultError::NotFound {
-                kind: ObjectKind::Certificate,
-                name: name.to_string(),
-                deleted: false,
-            });
-        }
+        self.save_update(
+            &mut record,
+            meta::to_text(&m)?,
+            ObjectKind::Certificate,
+            name,
+        )
+        .await?;
         if let Some(enabled) = p.attributes.as_ref().and_then(|a| a.enabled) {
             self.set_managed_enabled(vault, &record, enabled).await?;
         }

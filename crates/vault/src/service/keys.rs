@@ -225,15 +225,13 @@ impl VaultService {
         if p.tags.is_some() {
             m.tags = p.tags;
         }
-        record.meta = meta::to_text(&m)?;
-        record.updated_at = self.now();
-        if !self.store().update_object_version(&record).await? {
-            return Err(VaultError::NotFound {
-                kind: crate::ObjectKind::Key,
-                name: name.to_string(),
-                deleted: false,
-            });
-        }
+        self.save_update(
+            &mut record,
+            meta::to_text(&m)?,
+            crate::ObjectKind::Key,
+            name,
+        )
+        .await?;
         self.key_bundle(vault, &record)
     }
 

@@ -355,6 +355,27 @@ impl VaultService {
         self.store.as_ref()
     }
 
+    /// Writes an updated version with its new metadata (`PATCH` of a key, secret or
+    /// certificate); a version deleted meanwhile is NotFound.
+    pub(crate) async fn save_update(
+        &self,
+        record: &mut VaultObjectRecord,
+        meta_text: String,
+        kind: ObjectKind,
+        name: &str,
+    ) -> Result<(), VaultError> {
+        record.meta = meta_text;
+        record.updated_at = self.now();
+        if !self.store().update_object_version(record).await? {
+            return Err(VaultError::NotFound {
+                kind,
+                name: name.to_string(),
+                deleted: false,
+            });
+        }
+        Ok(())
+    }
+
     /// The vault's soft-delete times for a delete now.
     pub(crate) fn delete_times(&self, vault: &VaultRecord) -> (i64, i64) {
         let now = self.now();

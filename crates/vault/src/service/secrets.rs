@@ -173,15 +173,13 @@ impl VaultService {
         if p.tags.is_some() {
             m.tags = p.tags;
         }
-        record.meta = meta::to_text(&m)?;
-        record.updated_at = self.now();
-        if !self.store().update_object_version(&record).await? {
-            return Err(VaultError::NotFound {
-                kind: crate::ObjectKind::Secret,
-                name: name.to_string(),
-                deleted: false,
-            });
-        }
+        self.save_update(
+            &mut record,
+            meta::to_text(&m)?,
+            crate::ObjectKind::Secret,
+            name,
+        )
+        .await?;
         self.secret_bundle(vault, &record, false)
     }
 
