@@ -11,13 +11,15 @@ use std::time::Duration;
 use anyhow::Context;
 use async_trait::async_trait;
 use serde::Serialize;
+use skybridge_credentials::TokenCredential;
 use skybridge_gateway::{
     AccessToken, Gateway, GatewayConfig, NamedValueConfig, TokenError, TokenProvider,
 };
 use skybridge_identity::ManagedIdentityService;
-use skybridge_identity::protocol::{Protocol, Selector, TokenRequest};
+use skybridge_identity::protocol::Selector;
 use tokio::sync::watch;
 
+use crate::resource_identity::ResourceIdentity;
 use crate::world::{AppliedWorld, LoadedWorld};
 
 /// A gateway's entry in endpoints.json.
@@ -53,16 +55,6 @@ impl TokenProvider for GatewayIdentity {
         resource: &str,
         client_id: Option<&str>,
     ) -> Result<AccessToken, TokenError> {
-        let registered = self
-            .service
-            .registry()
-            .resource(&self.resource)
-            .ok_or_else(|| {
-                TokenError(format!(
-                    "no [[resource]] named '{}' carries an identity for this gateway",
-                    self.resource
-                ))
-            })?;
         let selector = match client_id {
             Some(id) => Selector::ClientId(
                 id.parse()
@@ -70,18 +62,14 @@ impl TokenProvider for GatewayIdentity {
             ),
             None => Selector::System,
         };
-        let request = TokenRequest {
-            resource: resource.to_string(),
-            selector,
-        };
-        let (token, _) = self
-            .service
-            .token(Protocol::AppService, registered, &request)
+        let identity = ResourceIdentity::new(self.service.clone(), self.resource.clone(), selector);
+        let result = identity
+            .get_token(resource)
             .await
             .map_err(|e| TokenError(e.to_string()))?;
         Ok(AccessToken {
-            token: token.access_token,
-            expires_on: token.expires_on,
+            token: result.token.token,
+            expires_on: result.token.expires_on,
         })
     }
 }

@@ -9,6 +9,7 @@ mod identities;
 mod oidc;
 mod policy_check;
 mod policy_cmd;
+mod resource_identity;
 mod runs_cmd;
 mod runtime;
 mod sample_api;

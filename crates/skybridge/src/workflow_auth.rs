@@ -25,66 +25,15 @@ use base64::Engine as _;
 use serde_json::Value;
 use skybridge_credentials::{
     AuthorityClient, CachedCredential, ClientAssertionCredential, ClientCertificateCredential,
-    ClientSecretCredential, CredentialError, FederatedAssertion, Step, TokenCredential,
-    TokenResult, VaultSignedAssertion,
+    ClientSecretCredential, FederatedAssertion, TokenCredential, VaultSignedAssertion,
 };
 use skybridge_identity::ManagedIdentityService;
-use skybridge_identity::protocol::{Protocol, Selector, TokenRequest};
+use skybridge_identity::protocol::Selector;
 use skybridge_jose::SystemClock;
 use skybridge_workflow::engine::{AppliedAuth, AuthContext, HttpAuthenticator};
 use tokio::sync::Mutex;
 
-/// A managed identity of a resource, served in process (no HTTP hop).
-struct ResourceIdentity {
-    service: Arc<ManagedIdentityService>,
-    resource: String,
-    selector: Selector,
-}
-
-#[async_trait]
-impl TokenCredential for ResourceIdentity {
-    async fn get_token(&self, scope: &str) -> Result<TokenResult, CredentialError> {
-        let started = std::time::Instant::now();
-        let registered = self
-            .service
-            .registry()
-            .resource(&self.resource)
-            .ok_or_else(|| {
-                CredentialError::Config(format!(
-                    "resource '{}' carries no managed identity",
-                    self.resource
-                ))
-            })?;
-        let resource = scope.strip_suffix("/.default").unwrap_or(scope).to_string();
-        let request = TokenRequest {
-            resource: resource.clone(),
-            selector: self.selector.clone(),
-        };
-        let (token, client_id) = self
-            .service
-            .token(Protocol::AppService, registered, &request)
-            .await
-            .map_err(|e| CredentialError::ManagedIdentity {
-                step: "managed identity token".into(),
-                status: 400,
-                message: e.to_string(),
-            })?;
-        let step = Step {
-            action: "managed identity token".into(),
-            target: format!("resource {}", self.resource),
-            detail: format!("identity {client_id}, audience {resource}"),
-            elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
-        };
-        let token = skybridge_credentials::AccessToken {
-            token: token.access_token,
-            expires_on: token.expires_on,
-        };
-        Ok(TokenResult {
-            token,
-            steps: vec![step],
-        })
-    }
-}
+use crate::resource_identity::ResourceIdentity;
 
 /// The authenticator `skybridge up` installs in the workflow engine.
 pub struct SkybridgeAuthenticator {
@@ -152,11 +101,11 @@ impl SkybridgeAuthenticator {
                 ctx.workflow
             )
         })?;
-        Ok(ResourceIdentity {
-            service: self.identities.clone(),
+        Ok(ResourceIdentity::new(
+            self.identities.clone(),
             resource,
-            selector: selector(identity),
-        })
+            selector(identity),
+        ))
     }
 
     fn credential(

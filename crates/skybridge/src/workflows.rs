@@ -58,14 +58,6 @@ pub fn hosts(world: &LoadedWorld, urls: &Urls) -> Vec<String> {
     apps.iter().map(|a| app_host(urls, a)).collect()
 }
 
-fn origin(urls: &Urls, host: &str) -> String {
-    if urls.port == 443 {
-        format!("https://{host}")
-    } else {
-        format!("https://{host}:{}", urls.port)
-    }
-}
-
 /// The callback-signing key of a workflow: created once, sealed under the root key.
 async fn access_key(
     store: &SqliteStore,
@@ -195,7 +187,7 @@ pub async fn start(
         let key = access_key(&rt.store, &rt.root_key, &wf.name).await?;
         engine.set_access_key(&wf.name, key.clone());
         let host = app_host(urls, &wf.app);
-        let base = origin(urls, &host);
+        let base = urls.origin(&host);
         let mut triggers = BTreeMap::new();
         for t in &wf.definition.triggers {
             if let TriggerKind::Request { relative_path, .. } = &t.kind {
@@ -230,7 +222,7 @@ pub async fn start(
     }
     for host in &out.hosts {
         let app = host.split('.').next().unwrap_or_default().to_string();
-        let api = WorkflowApi::new(engine.clone(), Some(app), Some(origin(urls, host)));
+        let api = WorkflowApi::new(engine.clone(), Some(app), Some(urls.origin(host)));
         out.routes
             .push((host.clone(), skybridge_workflow::http::router(api)));
     }
