@@ -398,15 +398,8 @@ impl VaultStore for SqliteStore {
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         for (i, kind) in kinds.iter().enumerate() {
-            let done = sqlx::query(
-                "DELETE FROM vault_deleted WHERE vault = $1 AND kind = $2 AND name = $3",
-            )
-            .bind(vault)
-            .bind(kind.as_str())
-            .bind(name)
-            .execute(&mut *tx)
-            .await?;
-            if i == 0 && done.rows_affected() == 0 {
+            let found = take_deleted(&mut tx, vault, *kind, name).await?;
+            if i == 0 && !found {
                 return Ok(false);
             }
         }
@@ -422,15 +415,7 @@ impl VaultStore for SqliteStore {
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         for (i, kind) in kinds.iter().enumerate() {
-            let done = sqlx::query(
-                "DELETE FROM vault_deleted WHERE vault = $1 AND kind = $2 AND name = $3",
-            )
-            .bind(vault)
-            .bind(kind.as_str())
-            .bind(name)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 0 {
+            if !take_deleted(&mut tx, vault, *kind, name).await? {
                 if i == 0 {
                     return Ok(false);
                 }
@@ -464,4 +449,21 @@ impl VaultStore for SqliteStore {
         tx.commit().await?;
         Ok(done.rows_affected())
     }
+}
+
+/// Removes the soft-delete marker of one kind of a name; false when there was none.
+async fn take_deleted(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    vault: &str,
+    kind: VaultObjectKind,
+    name: &str,
+) -> Result<bool, StoreError> {
+    let done =
+        sqlx::query("DELETE FROM vault_deleted WHERE vault = $1 AND kind = $2 AND name = $3")
+            .bind(vault)
+            .bind(kind.as_str())
+            .bind(name)
+            .execute(&mut **tx)
+            .await?;
+    Ok(done.rows_affected() > 0)
 }
