@@ -97,9 +97,23 @@ pub struct Runtime {
     pub authority: Arc<Authority>,
     /// The embedded store (managed identities and their resources).
     pub store: Arc<SqliteStore>,
+    dev_ca: std::sync::OnceLock<(Arc<skybridge_pki::DevCa>, PathBuf)>,
 }
 
 impl Runtime {
+    /// The dev CA and the path of its PEM, loaded (or created) once per process: the TLS
+    /// listener and every outbound client of `up` trust it.
+    pub fn dev_ca(&self) -> anyhow::Result<(Arc<skybridge_pki::DevCa>, PathBuf)> {
+        if let Some(ca) = self.dev_ca.get() {
+            return Ok(ca.clone());
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let (ca, path) = crate::tls::load_or_create_ca(&self.data_dir, &self.root_key, now)?;
+        Ok(self.dev_ca.get_or_init(|| (Arc::new(ca), path)).clone())
+    }
+
     /// Opens (creating) the data directory, its root key and store.
     pub async fn open(
         data_dir: &Path,
@@ -130,6 +144,7 @@ impl Runtime {
             root_key,
             authority,
             store: sqlite,
+            dev_ca: std::sync::OnceLock::new(),
         })
     }
 }

@@ -135,7 +135,7 @@ pub async fn serve_until(
     .await?;
 
     let now = now_unix();
-    let (ca, ca_path) = crate::tls::load_or_create_ca(&rt.data_dir, &rt.root_key, now)?;
+    let (ca, ca_path) = rt.dev_ca()?;
     let mut hosts = urls.hosts(&vaults.names);
     hosts.extend(workflows.hosts.iter().cloned());
     hosts.extend(

@@ -113,10 +113,7 @@ impl Outbound {
                 .map(|g| urls.gateway_host(&g.name)),
         );
         let resolve: Vec<_> = hosts.into_iter().map(|h| (h, listen)).collect();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        let (ca, _) = crate::tls::load_or_create_ca(&rt.data_dir, &rt.root_key, now)?;
+        let (ca, _) = rt.dev_ca()?;
         let mut builder = skybridge_net::client_builder(
             &[ca.cert_der().to_vec()],
             std::time::Duration::from_secs(60),
@@ -144,18 +141,17 @@ pub fn engine(rt: &Runtime) -> anyhow::Result<Engine> {
 
 /// The engine, with `skybridge up`'s outbound configuration when given.
 pub fn engine_with(rt: &Runtime, outbound: Option<Outbound>) -> anyhow::Result<Engine> {
-    let mut config = EngineConfig::default();
-    // Outbound calls reach Skybridge's own HTTPS hosts: trust the dev CA (created here on a
-    // first start, before `up` gets to it; loading it again later is idempotent).
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let (ca, _) = crate::tls::load_or_create_ca(&rt.data_dir, &rt.root_key, now)?;
-    config.extra_roots = skybridge_pki::pem::certificates(&ca.cert_pem()).unwrap_or_default();
+    // Outbound calls reach Skybridge's own HTTPS hosts: trust the dev CA, and resolve those
+    // hosts to the listener when `up` runs.
+    let config = EngineConfig {
+        extra_roots: vec![rt.dev_ca()?.0.cert_der().to_vec()],
+        resolve: outbound
+            .as_ref()
+            .map(|o| o.resolve.clone())
+            .unwrap_or_default(),
+        ..EngineConfig::default()
+    };
     let store: Arc<dyn WorkflowRunStore> = rt.store.clone();
-    if let Some(outbound) = &outbound {
-        config.resolve = outbound.resolve.clone();
-    }
     let engine = Engine::new(config, TokioClock::system(), Some(store))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(match outbound {
