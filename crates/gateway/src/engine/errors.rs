@@ -1,7 +1,7 @@
 //! Policy failures and APIM's wire error bodies.
 //!
 //! A failing policy produces a [`PolicyError`]: the `context.LastError` fields plus, for
-//! policies that define one, the response APIM sends (`{"statusCode":N,"message":"…"}`).
+//! policies that define one, the response APIM sends (`{ "statusCode": N, "message": "…" }`).
 //! Failures without a defined response become APIM's 500 body.
 
 /// A failure raised by a policy or a built-in pipeline step.
@@ -29,6 +29,8 @@ pub struct ErrorResponse {
     pub message: String,
     /// Extra headers (`Retry-After`, …).
     pub headers: Vec<(String, String)>,
+    /// A reason phrase other than the status code's canonical one.
+    pub reason: Option<String>,
 }
 
 impl PolicyError {
@@ -49,6 +51,7 @@ impl PolicyError {
             status,
             message: message.into(),
             headers: Vec::new(),
+            reason: None,
         }));
         self
     }
@@ -57,6 +60,14 @@ impl PolicyError {
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
         if let Some(r) = &mut self.response {
             r.headers.push((name.to_owned(), value.into()));
+        }
+        self
+    }
+
+    /// Sets the prescribed response's reason phrase.
+    pub fn reason_phrase(mut self, reason: &str) -> Self {
+        if let Some(r) = &mut self.response {
+            r.reason = Some(reason.to_owned());
         }
         self
     }
@@ -76,19 +87,23 @@ fn quoted(s: &str) -> String {
     serde_json::Value::String(s.to_owned()).to_string()
 }
 
-/// APIM's error body: `{"statusCode":N,"message":"…"}`, keys in APIM's order (clients
-/// compare these bodies byte for byte).
+/// APIM's error body, byte for byte: `{ "statusCode": N, "message": "…" }` (spaces inside
+/// the braces and after each colon and comma; clients compare these bodies and lengths).
+/// Wire captures: Microsoft's Partner Center docs show the 429 body with `Content-Length: 84`
+/// (`{ "statusCode": 429, "message": "Rate limit is exceeded. Try again in 57 seconds." }`),
+/// and a captured 401 for a missing key has `Content-Length: 152`, both matching this form.
 pub fn error_body(status: u16, message: &str) -> String {
     format!(
-        "{{\"statusCode\":{status},\"message\":{}}}",
+        "{{ \"statusCode\": {status}, \"message\": {} }}",
         quoted(message)
     )
 }
 
-/// APIM's body for failures without a defined response.
+/// APIM's body for failures without a defined response (as captured on the wire:
+/// `{ "statusCode": 500, "message": "Internal server error", "activityId": "<guid>" }`).
 pub fn internal_error_body(activity_id: &str) -> String {
     format!(
-        "{{\"statusCode\":500,\"message\":\"Internal server error\",\"activityId\":{}}}",
+        "{{ \"statusCode\": 500, \"message\": \"Internal server error\", \"activityId\": {} }}",
         quoted(activity_id)
     )
 }
@@ -118,6 +133,21 @@ pub mod builtin {
         let message = "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.";
         PolicyError::new("authorization", "SubscriptionKeyInvalid", message).respond(401, message)
     }
+
+    /// Adds what APIM sends with both subscription-key 401s: the status line
+    /// `401 Access Denied` and a challenge naming the API's key header, e.g.
+    /// `WWW-Authenticate: AzureApiManagementKey realm="https://apim-cfm-demo.azure-api.net/mock",name="Ocp-Apim-Subscription-Key",type="header"`
+    /// (captured responses of live APIM instances, 2021 and later). `realm` is the API's public
+    /// base URL.
+    pub fn key_challenge(e: PolicyError, realm: &str, header_name: &str) -> PolicyError {
+        e.header(
+            "WWW-Authenticate",
+            format!(
+                "AzureApiManagementKey realm=\"{realm}\",name=\"{header_name}\",type=\"header\""
+            ),
+        )
+        .reason_phrase("Access Denied")
+    }
 }
 
 #[cfg(test)]
@@ -128,15 +158,15 @@ mod tests {
     fn bodies_are_apim_shaped() {
         assert_eq!(
             error_body(404, "Resource not found"),
-            r#"{"statusCode":404,"message":"Resource not found"}"#
+            r#"{ "statusCode": 404, "message": "Resource not found" }"#
         );
         assert_eq!(
             error_body(401, "a \"b\""),
-            r#"{"statusCode":401,"message":"a \"b\""}"#
+            r#"{ "statusCode": 401, "message": "a \"b\"" }"#
         );
         assert_eq!(
             internal_error_body("x"),
-            r#"{"statusCode":500,"message":"Internal server error","activityId":"x"}"#
+            r#"{ "statusCode": 500, "message": "Internal server error", "activityId": "x" }"#
         );
     }
 }

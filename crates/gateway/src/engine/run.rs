@@ -140,6 +140,7 @@ fn error_response(x: &mut Exec<'_>, e: &PolicyError) {
     };
     let mut resp = ResponseState {
         status,
+        reason: e.response.as_ref().and_then(|r| r.reason.clone()),
         body: Bytes::from(body),
         ..ResponseState::default()
     };

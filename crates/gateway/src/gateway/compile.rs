@@ -49,6 +49,8 @@ pub struct ApiRt {
     pub subscription_required: bool,
     /// Key header.
     pub key_header: HeaderName,
+    /// Key header as configured (APIM names it in this case in its 401 challenge).
+    pub key_header_name: String,
     /// Key query parameter.
     pub key_query: String,
     /// Operations.
@@ -286,13 +288,13 @@ pub fn compile(config: &GatewayConfig, base: Option<&Path>) -> Result<Compiled, 
             },
             None => None,
         };
-        let key_header = a
+        let key_header_name = a
             .subscription_key_header
             .as_deref()
             .unwrap_or("Ocp-Apim-Subscription-Key");
-        let Ok(key_header) = HeaderName::from_bytes(key_header.as_bytes()) else {
+        let Ok(key_header) = HeaderName::from_bytes(key_header_name.as_bytes()) else {
             b.errors.push(config_error(format!(
-                "API {:?}: {key_header:?} is not a header name",
+                "API {:?}: {key_header_name:?} is not a header name",
                 a.name
             )));
             continue;
@@ -401,6 +403,7 @@ pub fn compile(config: &GatewayConfig, base: Option<&Path>) -> Result<Compiled, 
             backend,
             subscription_required: a.subscription_required,
             key_header,
+            key_header_name: key_header_name.to_owned(),
             key_query: a
                 .subscription_key_query
                 .clone()

@@ -98,6 +98,21 @@ fn original_url(parts: &http::request::Parts, query: &[(String, String)]) -> Url
     }
 }
 
+/// The API's public base URL, the `realm` of APIM's subscription-key challenge.
+fn api_realm(url: &UrlValue, api_path: &str) -> String {
+    let default_port = if url.scheme == "http" { 80 } else { 443 };
+    let mut realm = format!("{}://{}", url.scheme, url.host);
+    if url.port != default_port {
+        realm.push_str(&format!(":{}", url.port));
+    }
+    let path = api_path.trim_matches('/');
+    if !path.is_empty() {
+        realm.push('/');
+        realm.push_str(path);
+    }
+    realm
+}
+
 fn log(outcome: &Outcome, method: &str, path: &str, api: &str, operation: &str) {
     let reason = outcome
         .last_error
@@ -209,6 +224,11 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
     let selection = match resolve::subscription(&compiled, api, &parts.headers, &request.query) {
         Ok(s) => s,
         Err(e) => {
+            let e = builtin::key_challenge(
+                e,
+                &api_realm(&request.original, &api.info.path),
+                &api.key_header_name,
+            );
             let program = op
                 .programs
                 .get(&None)

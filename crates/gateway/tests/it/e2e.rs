@@ -139,7 +139,7 @@ async fn serves_over_a_real_socket_and_reports_unreachable_backends() {
     assert_eq!(r.status, 500);
     assert!(
         r.body
-            .starts_with(r#"{"statusCode":500,"message":"Internal server error""#),
+            .starts_with(r#"{ "statusCode": 500, "message": "Internal server error""#),
         "{}",
         r.body
     );

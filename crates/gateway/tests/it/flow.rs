@@ -123,8 +123,8 @@ async fn subscription_rules_and_exact_error_bodies() {
         &scoped("a", true),
         &scoped("o", true),
     ));
-    let missing = r#"{"statusCode":401,"message":"Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API."}"#;
-    let invalid = r#"{"statusCode":401,"message":"Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription."}"#;
+    let missing = r#"{ "statusCode": 401, "message": "Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API." }"#;
+    let invalid = r#"{ "statusCode": 401, "message": "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription." }"#;
     let r = h.get("/orders/1").await;
     assert_eq!(
         (r.status.as_u16(), r.body.as_str(), r.header("content-type")),
@@ -164,7 +164,7 @@ async fn subscription_rules_and_exact_error_bodies() {
         .map(|v| v.to_str().unwrap().to_owned())
         .collect();
     assert_eq!(order, ["g", "p"]);
-    let not_found = r#"{"statusCode":404,"message":"Resource not found"}"#;
+    let not_found = r#"{ "statusCode": 404, "message": "Resource not found" }"#;
     for path in ["/nothing", "/orders", "/orders/1/2", "/open/v1/pong"] {
         let r = h.get(path).await;
         assert_eq!(
@@ -251,10 +251,9 @@ async fn on_error_sees_last_error_and_can_reshape_the_response() {
     }));
     let r = h.get("/x").await;
     assert_eq!(r.status, 500);
-    assert!(
-        r.body
-            .starts_with(r#"{"statusCode":500,"message":"Internal server error","activityId":""#)
-    );
+    assert!(r.body.starts_with(
+        r#"{ "statusCode": 500, "message": "Internal server error", "activityId": ""#
+    ));
 }
 
 #[tokio::test]

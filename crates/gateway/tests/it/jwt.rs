@@ -89,7 +89,7 @@ fn invalid(r: &super::fixture::Resp, reason: &str) {
     } else {
         "Invalid JWT."
     };
-    let body = format!(r#"{{"statusCode":401,"message":"{message}"}}"#);
+    let body = format!(r#"{{ "statusCode": 401, "message": "{message}" }}"#);
     assert_eq!(
         (r.status.as_u16(), r.body.as_str()),
         (401, body.as_str()),
@@ -120,7 +120,10 @@ async fn valid_tokens_pass_and_failures_carry_apim_reasons() {
     let r = call(&h, None).await;
     assert_eq!(
         (r.status.as_u16(), r.body.as_str()),
-        (401, r#"{"statusCode":401,"message":"JWT not present."}"#)
+        (
+            401,
+            r#"{ "statusCode": 401, "message": "JWT not present." }"#
+        )
     );
     assert_eq!(r.header("x-reason"), "TokenNotPresent");
     let good = mint(&rs, "k-rsa", claims(json!({})));
@@ -296,7 +299,7 @@ async fn inline_keys_symmetric_and_rsa() {
     let r = send(format!("{hs}x")).await;
     assert_eq!(
         (r.status.as_u16(), r.body.as_str()),
-        (403, r#"{"statusCode":403,"message":"Nope"}"#)
+        (403, r#"{ "statusCode": 403, "message": "Nope" }"#)
     );
     h.clock.advance(61_000);
     assert_eq!(send(hs).await.header("x-reason"), "TokenExpired");

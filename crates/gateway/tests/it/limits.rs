@@ -43,7 +43,7 @@ async fn sliding_window_by_key_with_retry_after_and_remaining_calls() {
     assert_eq!(r.status, 429);
     assert_eq!(
         r.body,
-        r#"{"statusCode":429,"message":"Rate limit is exceeded. Try again in 4 seconds."}"#
+        r#"{ "statusCode": 429, "message": "Rate limit is exceeded. Try again in 4 seconds." }"#
     );
     assert_eq!(r.header("retry-after"), "4");
     assert_eq!(call("b").await.status, 200, "counters are per key");
@@ -147,7 +147,7 @@ async fn quotas_use_fixed_windows_and_count_each_key_once() {
     // The window started at 22:00; it is 22:13:20, so 46:40 remain.
     assert_eq!(
         r.body,
-        r#"{"statusCode":403,"message":"Out of call volume quota. Quota will be replenished in 00:46:40."}"#
+        r#"{ "statusCode": 403, "message": "Out of call volume quota. Quota will be replenished in 00:46:40." }"#
     );
     assert_eq!(r.header("retry-after"), "2800");
     h.clock.advance(2_800_000);

@@ -168,8 +168,9 @@ async fn forward_request_timeout_redirects_and_error_status() {
     assert_eq!(r.status, 500);
     assert_eq!(r.header("x-reason"), "Timeout");
     assert!(
-        r.body
-            .starts_with(r#"{"statusCode":500,"message":"Internal server error","activityId":""#),
+        r.body.starts_with(
+            r#"{ "statusCode": 500, "message": "Internal server error", "activityId": ""#
+        ),
         "{}",
         r.body
     );
@@ -276,7 +277,7 @@ async fn check_header_and_ip_filter() {
     let r = h.get("/orders/1").await;
     assert_eq!(
         (r.status.as_u16(), r.body.as_str()),
-        (400, r#"{"statusCode":400,"message":"Bad version"}"#)
+        (400, r#"{ "statusCode": 400, "message": "Bad version" }"#)
     );
     assert_eq!(
         r.header("x-msg"),
@@ -328,7 +329,7 @@ async fn check_header_and_ip_filter() {
         (r.status.as_u16(), r.body.as_str()),
         (
             403,
-            r#"{"statusCode":403,"message":"Caller IP address 10.0.1.9 is not allowed. Access denied."}"#
+            r#"{ "statusCode": 403, "message": "Caller IP address 10.0.1.9 is not allowed. Access denied." }"#
         )
     );
 
@@ -339,7 +340,7 @@ async fn check_header_and_ip_filter() {
     )));
     assert_eq!(
         h.send(from([10, 0, 0, 9])).await.body,
-        r#"{"statusCode":403,"message":"Caller IP address is blocked. Access denied."}"#
+        r#"{ "statusCode": 403, "message": "Caller IP address is blocked. Access denied." }"#
     );
 }
 
