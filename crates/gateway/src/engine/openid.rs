@@ -3,7 +3,10 @@
 //! Each metadata URL has one entry behind an async mutex, so concurrent requests needing a
 //! fetch share it. Keys are refreshed every hour; a token whose `kid` is unknown, or a failed
 //! fetch, triggers a refetch at most once per five minutes; while the authority is
-//! unreachable the last good keys keep being served.
+//! unreachable the last good keys keep being served. While one request is fetching, requests
+//! whose `kid` the cached keys already hold are served from them without waiting, so a slow
+//! or hung authority (the fetch may take its whole timeout) stalls only requests that need
+//! the new keys.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -54,6 +57,14 @@ struct Entry {
     attempted_ms: Option<i64>,
 }
 
+/// One metadata URL: the state behind the fetch lock, and a copy of the current keys
+/// readable while a fetch holds that lock.
+#[derive(Default)]
+struct Slot {
+    entry: tokio::sync::Mutex<Entry>,
+    current: Mutex<Option<Arc<OpenIdKeys>>>,
+}
+
 #[derive(Deserialize)]
 struct Metadata {
     issuer: String,
@@ -64,7 +75,7 @@ struct Metadata {
 pub struct KeyCache {
     fetcher: Arc<dyn MetadataFetcher>,
     clock: Arc<dyn Clock>,
-    entries: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Entry>>>>,
+    entries: Mutex<HashMap<String, Arc<Slot>>>,
     refresh_ms: i64,
     retry_ms: i64,
 }
@@ -91,7 +102,7 @@ impl KeyCache {
         }
     }
 
-    fn entry(&self, url: &str) -> Arc<tokio::sync::Mutex<Entry>> {
+    fn slot(&self, url: &str) -> Arc<Slot> {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries.entry(url.to_owned()).or_default().clone()
     }
@@ -103,8 +114,21 @@ impl KeyCache {
         url: &str,
         want_kid: Option<&str>,
     ) -> Result<Arc<OpenIdKeys>, FetchError> {
-        let entry = self.entry(url);
-        let mut e = entry.lock().await;
+        let slot = self.slot(url);
+        let mut e = match slot.entry.try_lock() {
+            Ok(e) => e,
+            Err(_) => {
+                let current = slot
+                    .current
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone();
+                match current.filter(|k| want_kid.is_none_or(|kid| k.has(kid))) {
+                    Some(keys) => return Ok(keys),
+                    None => slot.entry.lock().await,
+                }
+            }
+        };
         let now = self.clock.now_ms();
         let throttled = e.attempted_ms.is_some_and(|t| now - t < self.retry_ms);
         let wanted = match &e.keys {
@@ -117,7 +141,9 @@ impl KeyCache {
             e.attempted_ms = Some(now);
             match self.fetch(url).await {
                 Ok(keys) => {
-                    e.keys = Some(Arc::new(keys));
+                    let keys = Arc::new(keys);
+                    *slot.current.lock().unwrap_or_else(|p| p.into_inner()) = Some(keys.clone());
+                    e.keys = Some(keys);
                     e.fetched_ms = now;
                 }
                 Err(err) => {
@@ -176,12 +202,21 @@ mod tests {
         calls: AtomicUsize,
         up: std::sync::atomic::AtomicBool,
         jwks: Mutex<String>,
+        /// When set, the next request signals `entered` and waits for `release` (a hung
+        /// authority).
+        hold: std::sync::atomic::AtomicBool,
+        entered: tokio::sync::Notify,
+        release: tokio::sync::Notify,
     }
 
     #[async_trait]
     impl MetadataFetcher for Fake {
         async fn get(&self, url: &str) -> Result<Bytes, FetchError> {
             self.calls.fetch_add(1, Ordering::SeqCst);
+            if self.hold.swap(false, Ordering::SeqCst) {
+                self.entered.notify_one();
+                self.release.notified().await;
+            }
             tokio::task::yield_now().await;
             if !self.up.load(Ordering::SeqCst) {
                 return Err(FetchError("down".into()));
@@ -208,6 +243,9 @@ mod tests {
             calls: AtomicUsize::new(0),
             up: true.into(),
             jwks: Mutex::new(jwks("k1")),
+            hold: false.into(),
+            entered: tokio::sync::Notify::new(),
+            release: tokio::sync::Notify::new(),
         });
         let clock = Arc::new(ManualClock::new(1_000_000));
         let cache = KeyCache::new(fake.clone(), clock.clone());
@@ -265,5 +303,36 @@ mod tests {
             t.await.unwrap().unwrap();
         }
         assert_eq!(fake.calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_hung_refresh_stalls_only_requests_that_need_new_keys() {
+        let (fake, clock, cache) = setup();
+        let cache = Arc::new(cache);
+        cache.get("https://m", Some("k1")).await.unwrap();
+        clock.advance(REFRESH_MS);
+        fake.hold.store(true, Ordering::SeqCst);
+        let get = |kid: &'static str| {
+            let c = cache.clone();
+            tokio::spawn(async move { c.get("https://m", Some(kid)).await.map(|k| k.has(kid)) })
+        };
+        // The hourly refresh starts and hangs at the authority, holding the fetch lock.
+        let refresher = get("k1");
+        fake.entered.notified().await;
+        // A known kid is served from the current keys at once.
+        assert!(cache.get("https://m", Some("k1")).await.unwrap().has("k1"));
+        assert!(cache.get("https://m", None).await.is_ok());
+        // An unknown kid waits for the fetch in flight.
+        let waiter = get("k2");
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished() && !refresher.is_finished());
+        fake.release.notify_one();
+        assert_eq!(refresher.await.unwrap(), Ok(true));
+        assert_eq!(
+            waiter.await.unwrap(),
+            Ok(false),
+            "throttled: no second fetch"
+        );
+        assert_eq!(fake.calls.load(Ordering::SeqCst), 4);
     }
 }
