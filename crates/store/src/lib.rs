@@ -26,6 +26,6 @@ pub use root_key::{ROOT_KEY_ENV, RootKey};
 pub use sqlite::SqliteStore;
 pub use vault::{
     DeletedObjectRecord, VaultObjectKind, VaultObjectRecord, VaultRecord,
-    VaultRoleAssignmentRecord, VaultStore,
+    VaultRoleAssignmentRecord, VaultSettingKind, VaultSettingRecord, VaultStore,
 };
 pub use workflow::{WorkflowActionRecord, WorkflowRunQuery, WorkflowRunRecord, WorkflowRunStore};

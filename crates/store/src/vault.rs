@@ -103,6 +103,59 @@ impl std::fmt::Debug for VaultObjectRecord {
     }
 }
 
+/// What kind of vault-wide setting a row holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VaultSettingKind {
+    /// A certificate issuer (named).
+    Issuer,
+    /// The certificate contacts (one per vault).
+    Contacts,
+}
+
+impl VaultSettingKind {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Issuer => "issuer",
+            Self::Contacts => "contacts",
+        }
+    }
+}
+
+/// A vault-wide setting: a certificate issuer or the certificate contacts. Unversioned, and
+/// deleted outright.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VaultSettingRecord {
+    /// The vault.
+    pub vault: String,
+    /// What it is.
+    pub kind: VaultSettingKind,
+    /// The issuer's name (case-insensitive); the contacts use a fixed name.
+    pub name: String,
+    /// Unix seconds; kept when the setting is replaced.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub updated_at: i64,
+    /// The service's JSON metadata; never secret.
+    pub meta: String,
+    /// The setting's data key, sealed with the root key.
+    pub wrapped_key: Option<Vec<u8>>,
+    /// Secret material (an issuer's password), sealed with the data key.
+    pub sealed: Option<Vec<u8>>,
+}
+
+// Hand-written so that sealed material never reaches a log line, even encrypted.
+impl std::fmt::Debug for VaultSettingRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VaultSettingRecord")
+            .field("vault", &self.vault)
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("sealed", &self.sealed.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 /// A soft-deleted object name (all its versions go together).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeletedObjectRecord {
@@ -216,4 +269,30 @@ pub trait VaultStore: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Purges every deleted name whose retention ended before `now`; returns how many.
     async fn purge_expired_objects(&self, now: i64) -> Result<u64, StoreError>;
+
+    /// Inserts or replaces a setting (by vault, kind and name); a replacement keeps the first
+    /// `created_at`.
+    async fn put_vault_setting(&self, record: &VaultSettingRecord) -> Result<(), StoreError>;
+    /// A setting.
+    async fn vault_setting(
+        &self,
+        vault: &str,
+        kind: VaultSettingKind,
+        name: &str,
+    ) -> Result<Option<VaultSettingRecord>, StoreError>;
+    /// A vault's settings of one kind, by name, paged.
+    async fn vault_settings(
+        &self,
+        vault: &str,
+        kind: VaultSettingKind,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<VaultSettingRecord>, StoreError>;
+    /// Removes a setting; `false` when there was none.
+    async fn delete_vault_setting(
+        &self,
+        vault: &str,
+        kind: VaultSettingKind,
+        name: &str,
+    ) -> Result<bool, StoreError>;
 }

@@ -264,9 +264,89 @@ async fn conformance(store: &dyn VaultStore) {
     );
 }
 
+/// Certificate issuers and contacts: upsert keeping `created_at`, case-insensitive names,
+/// paging by name, outright deletion.
+async fn settings_conformance(store: &dyn VaultStore) {
+    use VaultSettingKind::*;
+    let setting = |name: &str, at: i64, meta: &str| VaultSettingRecord {
+        vault: "kv1".into(),
+        kind: Issuer,
+        name: name.into(),
+        created_at: at,
+        updated_at: at,
+        meta: meta.into(),
+        wrapped_key: Some(vec![1]),
+        sealed: Some(vec![2]),
+    };
+    store
+        .put_vault_setting(&setting("b", 10, "{}"))
+        .await
+        .unwrap();
+    store
+        .put_vault_setting(&setting("a", 11, "{}"))
+        .await
+        .unwrap();
+    store
+        .put_vault_setting(&setting("B", 20, "{\"v\":2}"))
+        .await
+        .unwrap();
+    let b = store
+        .vault_setting("kv1", Issuer, "b")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((b.created_at, b.updated_at), (10, 20));
+    assert_eq!(b.meta, "{\"v\":2}");
+    assert!(
+        store
+            .vault_setting("kv1", Contacts, "b")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let names: Vec<_> = store
+        .vault_settings("kv1", Issuer, 0, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, ["a", "b"]);
+    assert_eq!(
+        store
+            .vault_settings("kv1", Issuer, 1, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .delete_vault_setting("kv1", Issuer, "A")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .delete_vault_setting("kv1", Issuer, "a")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .vault_settings("kv1", Issuer, 0, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
 #[tokio::test]
 async fn sqlite_vault_store_conforms() {
-    conformance(&SqliteStore::open_in_memory().await.unwrap()).await;
+    let store = SqliteStore::open_in_memory().await.unwrap();
+    conformance(&store).await;
+    settings_conformance(&store).await;
 }
 
 #[tokio::test]

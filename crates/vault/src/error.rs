@@ -72,6 +72,24 @@ pub enum VaultError {
     /// The operation exists in Key Vault but Skybridge does not implement it: 501.
     #[error("{0}")]
     NotImplemented(String),
+    /// The vault's throttling limit for this kind of request is used up: 429 `Throttled`
+    /// with `Retry-After` (research/keyvault.md §5).
+    #[error("throttled for {retry_after} s")]
+    Throttled {
+        /// Seconds until the window that refused the request ends.
+        retry_after: u64,
+    },
+    /// A failure Key Vault reports with its own code (`PendingCertificateNotFound`,
+    /// `CertificateIssuerNotFound`, `ContactsNotFound`, …).
+    #[error("{code}: {message}")]
+    Coded {
+        /// The HTTP status.
+        status: u16,
+        /// Key Vault's `error.code`.
+        code: &'static str,
+        /// Key Vault's `error.message`.
+        message: String,
+    },
     /// Storage failed.
     #[error("storage: {0}")]
     Store(#[from] StoreError),
@@ -90,6 +108,8 @@ impl VaultError {
             Self::DeletedButRecoverable(_) | Self::Conflict(_) => 409,
             Self::BadParameter(_) => 400,
             Self::NotImplemented(_) => 501,
+            Self::Throttled { .. } => 429,
+            Self::Coded { status, .. } => *status,
             Self::Store(_) | Self::Internal(_) => 500,
         }
     }
@@ -132,6 +152,15 @@ impl VaultError {
             Self::BadParameter(m) => ("BadParameter", m.clone(), None),
             Self::NoRoute(m) => ("NotFound", m.clone(), None),
             Self::NotImplemented(m) => ("NotImplemented", m.clone(), None),
+            // The text Key Vault sends (its 429 body quoted in vcsjones/AzureSignTool#219).
+            Self::Throttled { .. } => (
+                "Throttled",
+                "Request was not processed because too many requests were received. Reason: \
+                 VaultRequestTypeLimitReached"
+                    .to_string(),
+                None,
+            ),
+            Self::Coded { code, message, .. } => (*code, message.clone(), None),
             Self::Store(_) | Self::Internal(_) => (
                 "InternalServerError",
                 "The server encountered an internal error.".to_string(),

@@ -20,6 +20,7 @@ pub mod names;
 pub mod rbac;
 pub mod seal;
 pub mod service;
+pub mod throttle;
 
 pub use auth::{AuthConfig, Caller, KeySource, TokenValidator};
 pub use error::{ObjectKind, VaultError};

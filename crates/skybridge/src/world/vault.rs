@@ -35,6 +35,36 @@ pub struct Vault {
     /// Certificates created or imported when absent.
     #[serde(default, rename = "certificate")]
     pub certificates: Vec<VaultCertificate>,
+    /// Azure's throttling (429 + Retry-After); off when absent.
+    #[serde(default)]
+    pub throttling: Option<Spanned<VaultThrottling>>,
+}
+
+/// `[vault.throttling]`: transactions per 10 seconds per class; each defaults to Azure's.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VaultThrottling {
+    /// Key creates (also certificate create and import): Azure 20.
+    pub key_create: Option<u64>,
+    /// Other key transactions, RSA-3072 weighing 4 and RSA-4096 8: Azure 4000.
+    pub key_operations: Option<u64>,
+    /// Secret sets: Azure 300.
+    pub secret_create: Option<u64>,
+    /// Every other transaction: Azure 4000.
+    pub other: Option<u64>,
+}
+
+impl VaultThrottling {
+    /// The limits, Azure's where not given.
+    pub fn limits(&self) -> skybridge_vault::throttle::ThrottleLimits {
+        let azure = skybridge_vault::throttle::ThrottleLimits::default();
+        skybridge_vault::throttle::ThrottleLimits {
+            key_create: self.key_create.unwrap_or(azure.key_create),
+            key_operations: self.key_operations.unwrap_or(azure.key_operations),
+            secret_create: self.secret_create.unwrap_or(azure.secret_create),
+            other: self.other.unwrap_or(azure.other),
+        }
+    }
 }
 
 fn default_retention() -> Spanned<i64> {
@@ -170,6 +200,12 @@ pub fn check(w: &LoadedWorld) -> Result<()> {
                 format!("unknown tenant '{}'", v.tenant.get_ref()),
             ));
         }
+        if let Some(t) = &v.throttling {
+            let l = t.get_ref().limits();
+            if [l.key_create, l.key_operations, l.secret_create, l.other].contains(&0) {
+                return Err(w.error(t.span(), "throttling limits must be at least 1"));
+            }
+        }
         if !(7..=90).contains(v.soft_delete_retention_days.get_ref()) {
             return Err(w.error(
                 v.soft_delete_retention_days.span(),
@@ -284,11 +320,19 @@ mod tests {
              [[vault.role_assignment]]\nprincipal = \"3f1d7a6e-1c0b-4f5e-9a43-0d9b8e2c6a71\"\nrole = \"21090545-7ca7-4776-b22c-e363652d74d2\"\n\
              [[vault.key]]\nname = \"k\"\nkty = \"EC\"\ncurve = \"P-384\"\n\
              [[vault.secret]]\nname = \"s\"\nvalue = \"v\"\n\
-             [[vault.certificate]]\nname = \"c\"\nsubject = \"CN=c\"\nexportable = false\n",
+             [[vault.certificate]]\nname = \"c\"\nsubject = \"CN=c\"\nexportable = false\n\
+             [vault.throttling]\nsecret_create = 2\n",
         )
         .unwrap();
         assert_eq!(w.world.vaults.len(), 1);
         assert_eq!(*w.world.vaults[0].soft_delete_retention_days.get_ref(), 7);
+        let limits = w.world.vaults[0]
+            .throttling
+            .as_ref()
+            .unwrap()
+            .get_ref()
+            .limits();
+        assert_eq!((limits.secret_create, limits.key_create), (2, 20));
     }
 
     #[test]
@@ -305,6 +349,11 @@ mod tests {
                 &format!("{v}soft_delete_retention_days = 3\n"),
                 10,
                 "between 7 and 90",
+            ),
+            (
+                &format!("{v}[vault.throttling]\nother = 0\n"),
+                10,
+                "at least 1",
             ),
             (
                 &format!(

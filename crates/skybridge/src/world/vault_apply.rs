@@ -139,6 +139,7 @@ pub async fn specs(
             keys,
             secrets,
             certificates,
+            throttling: v.throttling.as_ref().map(|t| t.get_ref().limits()),
         });
     }
     Ok(out)

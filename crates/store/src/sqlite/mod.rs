@@ -3,6 +3,7 @@
 mod directory;
 mod identity;
 mod vault;
+mod vault_settings;
 mod workflow;
 
 use std::path::Path;
@@ -22,6 +23,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (2, include_str!("../../migrations/sqlite/0002_vault.sql")),
     (3, include_str!("../../migrations/sqlite/0003_workflow.sql")),
+    (
+        4,
+        include_str!("../../migrations/sqlite/0004_vault_settings.sql"),
+    ),
 ];
 
 /// SQLite-backed implementation of every store trait.

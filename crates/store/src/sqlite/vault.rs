@@ -449,6 +449,38 @@ impl VaultStore for SqliteStore {
         tx.commit().await?;
         Ok(done.rows_affected())
     }
+
+    async fn put_vault_setting(&self, record: &VaultSettingRecord) -> Result<(), StoreError> {
+        self.put_setting(record).await
+    }
+
+    async fn vault_setting(
+        &self,
+        vault: &str,
+        kind: VaultSettingKind,
+        name: &str,
+    ) -> Result<Option<VaultSettingRecord>, StoreError> {
+        self.setting(vault, kind, name).await
+    }
+
+    async fn vault_settings(
+        &self,
+        vault: &str,
+        kind: VaultSettingKind,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<VaultSettingRecord>, StoreError> {
+        self.settings(vault, kind, offset, limit).await
+    }
+
+    async fn delete_vault_setting(
+        &self,
+        vault: &str,
+        kind: VaultSettingKind,
+        name: &str,
+    ) -> Result<bool, StoreError> {
+        self.delete_setting(vault, kind, name).await
+    }
 }
 
 /// Removes the soft-delete marker of one kind of a name; false when there was none.

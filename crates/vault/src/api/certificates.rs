@@ -121,19 +121,25 @@ pub struct CertificatePolicy {
     pub attributes: Option<Attributes>,
 }
 
-/// `CertificateBundle`.
+/// `CertificateBundle`. A version still pending (issuer `Unknown`, before the merge) has no
+/// `kid`, `sid`, `x5t` or `cer`, and names its operation in `pending` (Azure's recordings in
+/// azure-sdk-for-js `recording_can_read_cancel_and_delete_a_certificates_operation.json`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CertificateBundle {
     /// Versioned id.
     pub id: String,
     /// The key with the same name and version.
-    pub kid: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
     /// The secret with the same name and version.
-    pub sid: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     /// base64url SHA-1 thumbprint.
-    pub x5t: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x5t: Option<String>,
     /// Standard base64 DER.
-    pub cer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cer: Option<String>,
     /// Attributes (nbf/exp are the certificate's validity).
     pub attributes: Attributes,
     /// The policy.
@@ -149,6 +155,16 @@ pub struct CertificateBundle {
         skip_serializing_if = "Option::is_none"
     )]
     pub content_type: Option<String>,
+    /// The pending operation, while one is in progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<PendingReference>,
+}
+
+/// `pending` in a certificate bundle.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingReference {
+    /// `<vault>/certificates/<name>/pending`.
+    pub id: String,
 }
 
 /// `CertificateItem`.
@@ -156,8 +172,9 @@ pub struct CertificateBundle {
 pub struct CertificateItem {
     /// Id.
     pub id: String,
-    /// base64url SHA-1 thumbprint.
-    pub x5t: String,
+    /// base64url SHA-1 thumbprint (absent while pending).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x5t: Option<String>,
     /// Attributes.
     pub attributes: Attributes,
     /// Tags.

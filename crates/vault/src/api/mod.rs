@@ -3,6 +3,7 @@
 //! `key_props` but `contentType`, `recoveryLevel`, `nextLink`. Timestamps are Unix seconds.
 
 pub mod certificates;
+pub mod issuers;
 pub mod keys;
 pub mod secrets;
 

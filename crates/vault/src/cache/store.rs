@@ -15,7 +15,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use skybridge_store::{
     DeletedObjectRecord, StoreError, VaultObjectKind, VaultObjectRecord, VaultRecord,
-    VaultRoleAssignmentRecord, VaultStore,
+    VaultRoleAssignmentRecord, VaultSettingKind, VaultSettingRecord, VaultStore,
 };
 use uuid::Uuid;
 
@@ -270,6 +270,39 @@ impl VaultStore for CachedVaultStore {
             self.keys.clear();
         }
         r
+    }
+
+    // Issuers and contacts are read only by their own (rare) operations: not cached.
+    async fn put_vault_setting(&self, record: &VaultSettingRecord) -> Result<(), StoreError> {
+        self.inner.put_vault_setting(record).await
+    }
+
+    async fn vault_setting(
+        &self,
+        vault: &str,
+        kind: VaultSettingKind,
+        name: &str,
+    ) -> Result<Option<VaultSettingRecord>, StoreError> {
+        self.inner.vault_setting(vault, kind, name).await
+    }
+
+    async fn vault_settings(
+        &self,
+        vault: &str,
+        kind: VaultSettingKind,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<VaultSettingRecord>, StoreError> {
+        self.inner.vault_settings(vault, kind, offset, limit).await
+    }
+
+    async fn delete_vault_setting(
+        &self,
+        vault: &str,
+        kind: VaultSettingKind,
+        name: &str,
+    ) -> Result<bool, StoreError> {
+        self.inner.delete_vault_setting(vault, kind, name).await
     }
 }
 

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use routes::{PendingVerb, Route, route};
+pub use routes::{ContactsVerb, PendingVerb, Route, route};
 
 use crate::api::Blob;
 use crate::error::{VaultError, bad};
@@ -143,6 +143,13 @@ async fn handle(State(host): State<Arc<Host>>, req: Request) -> Response {
             }
             let status =
                 StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            if let VaultError::Throttled { retry_after } = e {
+                let mut resp = respond(status, Some(e.body()), None, &request_id);
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                tracing::debug!(vault = %host.vault, %method, %path, status = 429, "vault request");
+                return resp;
+            }
             let mut response = (status, Some(e.body()), None::<String>);
             if status == StatusCode::UNAUTHORIZED {
                 let mut resp = respond(response.0, response.1.take(), None, &request_id);
@@ -221,6 +228,16 @@ async fn serve(
             crate::names::printable(&path)
         ))
     })?;
+    // Throttling counts every routed transaction of a vault that has limits, before RBAC,
+    // as Key Vault counts requests it receives.
+    if svc.throttling_enabled(&vault.name) {
+        let (class, key) = route.throttle_class();
+        let weight = match key {
+            Some((name, version)) => svc.key_weight(vault, name, version).await,
+            None => 1,
+        };
+        svc.admit(&vault.name, class, weight)?;
+    }
     let (action, object) = route.action();
     svc.authorize(vault, &caller, &action, object.as_deref())
         .await?;
@@ -240,6 +257,7 @@ async fn serve(
             path: clean_path,
             api_version: version.clone(),
             paging: paging(&query)?,
+            extra_query: String::new(),
         })
     };
     let ok = StatusCode::OK;
@@ -289,7 +307,18 @@ async fn serve(
             &svc.update_certificate(vault, &n, v.as_deref(), json(&body)?)
                 .await?,
         ),
-        Route::CertList => reply(ok, &svc.list_certificates(vault, &list()?).await?),
+        Route::CertList => {
+            // `includePending`: versions still waiting for their merge are left out unless
+            // asked for (Key Vault's GetCertificates).
+            let include_pending = query
+                .get("includePending")
+                .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            reply(
+                ok,
+                &svc.list_certificates(vault, &list()?, include_pending)
+                    .await?,
+            )
+        }
         Route::CertVersions(n) => reply(
             ok,
             &svc.list_certificate_versions(vault, &n, &list()?).await?,
@@ -300,12 +329,36 @@ async fn serve(
             &svc.update_certificate_policy(vault, &n, json(&body)?)
                 .await?,
         ),
-        Route::CertPending(n, verb) => {
-            if verb == PendingVerb::Update {
-                let _: crate::api::certificates::CertificateOperationUpdate = json(&body)?;
-            }
+        Route::CertPending(n, PendingVerb::Get) => {
             reply(ok, &svc.certificate_operation(vault, &n).await?)
         }
+        Route::CertPending(n, PendingVerb::Update) => reply(
+            ok,
+            &svc.cancel_certificate_operation(vault, &n, json(&body)?)
+                .await?,
+        ),
+        Route::CertPending(n, PendingVerb::Delete) => {
+            reply(ok, &svc.delete_certificate_operation(vault, &n).await?)
+        }
+        Route::CertMerge(n) => {
+            let bundle = svc.merge_certificate(vault, &n, json(&body)?).await?;
+            let location = format!(
+                "{}/certificates/{n}?api-version={version}",
+                svc.urls().origin(&vault.name)
+            );
+            let (status, body, _) = reply(StatusCode::CREATED, &bundle)?;
+            Ok((status, body, Some(location)))
+        }
+        Route::IssuerSet(n) => reply(ok, &svc.set_issuer(vault, &n, json(&body)?).await?),
+        Route::IssuerUpdate(n) => reply(ok, &svc.update_issuer(vault, &n, json(&body)?).await?),
+        Route::IssuerGet(n) => reply(ok, &svc.get_issuer(vault, &n).await?),
+        Route::IssuerDelete(n) => reply(ok, &svc.delete_issuer(vault, &n).await?),
+        Route::IssuerList => reply(ok, &svc.list_issuers(vault, &list()?).await?),
+        Route::Contacts(ContactsVerb::Set) => {
+            reply(ok, &svc.set_contacts(vault, json(&body)?).await?)
+        }
+        Route::Contacts(ContactsVerb::Get) => reply(ok, &svc.get_contacts(vault).await?),
+        Route::Contacts(ContactsVerb::Delete) => reply(ok, &svc.delete_contacts(vault).await?),
         Route::Delete(k, n) => reply(ok, &svc.delete_object(vault, k, &n).await?),
         Route::Backup(k, n) => reply(ok, &svc.backup(vault, k, &n).await?),
         Route::Restore(k) => {
@@ -319,6 +372,5 @@ async fn serve(
             svc.purge_object(vault, k, &n).await?;
             Ok((StatusCode::NO_CONTENT, None, None))
         }
-        Route::Unsupported(what) => Err(VaultError::NotImplemented(what.into())),
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::error::ObjectKind;
 use crate::service::KeyOperation;
+use crate::throttle::ThrottleClass;
 
 /// One data-plane operation with the names it addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,8 +72,31 @@ pub enum Route {
     Recover(ObjectKind, String),
     /// `DELETE /deleted{kind}s/{n}`.
     Purge(ObjectKind, String),
-    /// Certificate contacts and issuers: known to Key Vault, not implemented here.
-    Unsupported(&'static str),
+    /// `POST /certificates/{n}/pending/merge`.
+    CertMerge(String),
+    /// `PUT /certificates/issuers/{i}`.
+    IssuerSet(String),
+    /// `PATCH /certificates/issuers/{i}`.
+    IssuerUpdate(String),
+    /// `GET /certificates/issuers/{i}`.
+    IssuerGet(String),
+    /// `DELETE /certificates/issuers/{i}`.
+    IssuerDelete(String),
+    /// `GET /certificates/issuers`.
+    IssuerList,
+    /// `PUT|GET|DELETE /certificates/contacts`.
+    Contacts(ContactsVerb),
+}
+
+/// What was asked of the certificate contacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactsVerb {
+    /// Replace them.
+    Set,
+    /// Read them.
+    Get,
+    /// Delete them.
+    Delete,
 }
 
 /// What was asked of a pending certificate operation.
@@ -154,13 +178,26 @@ pub fn route(method: &str, path: &str) -> Option<Route> {
             _ => None,
         };
     }
-    if kind == Certificate
-        && let Some(first) = rest.first()
-        && (lit(first, "contacts") || lit(first, "issuers"))
-    {
-        return Some(Route::Unsupported(
-            "Certificate contacts and issuers are not implemented by Skybridge.",
-        ));
+    if kind == Certificate {
+        match (method, rest) {
+            ("PUT", [c]) if lit(c, "contacts") => return Some(Route::Contacts(ContactsVerb::Set)),
+            ("GET", [c]) if lit(c, "contacts") => return Some(Route::Contacts(ContactsVerb::Get)),
+            ("DELETE", [c]) if lit(c, "contacts") => {
+                return Some(Route::Contacts(ContactsVerb::Delete));
+            }
+            ("GET", [i]) if lit(i, "issuers") => return Some(Route::IssuerList),
+            (m, [i, n]) if lit(i, "issuers") => {
+                return match m {
+                    "PUT" => Some(Route::IssuerSet(own(n))),
+                    "PATCH" => Some(Route::IssuerUpdate(own(n))),
+                    "GET" => Some(Route::IssuerGet(own(n))),
+                    "DELETE" => Some(Route::IssuerDelete(own(n))),
+                    _ => None,
+                };
+            }
+            (_, [first, ..]) if lit(first, "contacts") || lit(first, "issuers") => return None,
+            _ => {}
+        }
     }
     let versioned = |v: &str| (!is_literal(v)).then(|| v.to_string());
     match (method, kind, rest) {
@@ -209,10 +246,8 @@ pub fn route(method: &str, path: &str) -> Option<Route> {
             };
             Some(Route::CertPending(own(n), verb))
         }
-        ("POST", Certificate, [_, p, m]) if lit(p, "pending") && lit(m, "merge") => {
-            Some(Route::Unsupported(
-                "Merging a certificate (issuer Unknown) is not implemented by Skybridge.",
-            ))
+        ("POST", Certificate, [n, p, m]) if lit(p, "pending") && lit(m, "merge") => {
+            Some(Route::CertMerge(own(n)))
         }
         ("GET", _, [n, v]) => versioned(v).map(|v| match kind {
             Key => Route::KeyGet(own(n), Some(v)),
@@ -282,7 +317,34 @@ impl Route {
             Route::DeletedList(k) => (read_metadata(*k), None),
             Route::Recover(k, n) => (format!("{}/recover/action", k.collection()), obj(*k, n)),
             Route::Purge(k, n) => (format!("{}/purge/action", k.collection()), obj(*k, n)),
-            Route::Unsupported(_) => ("certificatecas/read".into(), None),
+            Route::CertMerge(n) => ("certificates/create/action".into(), obj(Certificate, n)),
+            Route::IssuerGet(_) | Route::IssuerList => ("certificatecas/read".into(), None),
+            Route::IssuerSet(_) | Route::IssuerUpdate(_) => ("certificatecas/write".into(), None),
+            Route::IssuerDelete(_) => ("certificatecas/delete".into(), None),
+            // Key Vault has one data action for contacts, for reading them too (the access
+            // policy permission `managecontacts` covers get, set and delete alike).
+            Route::Contacts(_) => ("certificatecontacts/write".into(), None),
+        }
+    }
+}
+
+impl Route {
+    /// How throttling counts this request, and the key whose size weighs it
+    /// (crate::throttle).
+    pub fn throttle_class(&self) -> (ThrottleClass, Option<(&str, Option<&str>)>) {
+        match self {
+            Route::KeyCreate(_)
+            | Route::KeyImport(_)
+            | Route::KeyRotate(_)
+            | Route::CertCreate(_)
+            | Route::CertImport(_) => (ThrottleClass::KeyCreate, None),
+            Route::KeyGet(n, v)
+            | Route::KeyUpdate(n, v)
+            | Route::KeyOp(n, v, _)
+            | Route::KeyVerify(n, v) => (ThrottleClass::KeyOperation, Some((n, v.as_deref()))),
+            Route::KeyList | Route::KeyVersions(_) => (ThrottleClass::KeyOperation, None),
+            Route::SecretSet(_) => (ThrottleClass::SecretCreate, None),
+            _ => (ThrottleClass::Other, None),
         }
     }
 }
@@ -335,6 +397,24 @@ mod tests {
         );
         assert_eq!(route("GET", "/nothing"), None);
         assert_eq!(route("GET", "/keys/k/backup"), None);
+        assert_eq!(
+            route("PUT", "/certificates/issuers/i1"),
+            Some(Route::IssuerSet("i1".into()))
+        );
+        assert_eq!(
+            route("GET", "/certificates/issuers/"),
+            Some(Route::IssuerList)
+        );
+        assert_eq!(
+            route("DELETE", "/certificates/contacts"),
+            Some(Route::Contacts(ContactsVerb::Delete))
+        );
+        assert_eq!(route("POST", "/certificates/contacts"), None);
+        assert_eq!(route("GET", "/certificates/issuers/i1/x"), None);
+        assert_eq!(
+            route("POST", "/certificates/c/pending/merge"),
+            Some(Route::CertMerge("c".into()))
+        );
         let (action, object) = route("POST", "/keys/k/1/unwrapkey").unwrap().action();
         assert_eq!(
             (action.as_str(), object.as_deref()),

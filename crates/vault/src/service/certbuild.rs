@@ -160,11 +160,13 @@ fn params(x509: &X509Properties, now: i64) -> Result<CertificateParams, VaultErr
     Ok(p)
 }
 
-/// Issues a self-signed certificate for the key (PKCS#8) and its CSR.
-pub fn self_signed(x509: &X509Properties, pkcs8: &[u8], now: i64) -> Result<Issued, VaultError> {
-    let params = params(x509, now)?;
-    let key = rcgen::KeyPair::try_from(pkcs8)
-        .map_err(|e| VaultError::Internal(format!("loading the certificate key: {e}")))?;
+fn key_pair(pkcs8: &[u8]) -> Result<rcgen::KeyPair, VaultError> {
+    rcgen::KeyPair::try_from(pkcs8)
+        .map_err(|e| VaultError::Internal(format!("loading the certificate key: {e}")))
+}
+
+/// The PKCS#10 request for `params`, signed by `key`.
+fn csr_der(params: &CertificateParams, key: &rcgen::KeyPair) -> Result<Vec<u8>, VaultError> {
     // A request carries no serial, validity or basic constraints; rcgen refuses them there.
     let mut request = params.clone();
     request.serial_number = None;
@@ -173,13 +175,46 @@ pub fn self_signed(x509: &X509Properties, pkcs8: &[u8], now: i64) -> Result<Issu
     request.not_before = defaults.not_before;
     request.not_after = defaults.not_after;
     let csr = request
-        .serialize_request(&key)
+        .serialize_request(key)
         .map_err(|e| VaultError::Internal(format!("CSR: {e}")))?;
+    Ok(csr.der().to_vec())
+}
+
+/// Issues a self-signed certificate for the key (PKCS#8) and its CSR.
+pub fn self_signed(x509: &X509Properties, pkcs8: &[u8], now: i64) -> Result<Issued, VaultError> {
+    let params = params(x509, now)?;
+    let key = key_pair(pkcs8)?;
+    let csr_der = csr_der(&params, &key)?;
     let cert = params
         .self_signed(&key)
         .map_err(|e| VaultError::Internal(format!("self-signing: {e}")))?;
     Ok(Issued {
         cert_der: cert.der().to_vec(),
-        csr_der: csr.der().to_vec(),
+        csr_der,
     })
+}
+
+/// The CSR for issuer `Unknown`: subject, SANs, key usage and EKUs from the policy, signed by
+/// the new key, for the caller's CA to sign.
+pub fn request(x509: &X509Properties, pkcs8: &[u8], now: i64) -> Result<Vec<u8>, VaultError> {
+    csr_der(&params(x509, now)?, &key_pair(pkcs8)?)
+}
+
+/// The raw public key (the SubjectPublicKeyInfo's bit string) of a PKCS#8 private key.
+pub fn public_key_bits(pkcs8: &[u8]) -> Result<Vec<u8>, VaultError> {
+    use rcgen::PublicKeyData;
+    Ok(key_pair(pkcs8)?.der_bytes().to_vec())
+}
+
+/// The raw public key of a DER certificate, or None when it does not parse.
+pub fn certificate_key_bits(der: &[u8]) -> Option<Vec<u8>> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    Some(cert.public_key().subject_public_key.data.to_vec())
+}
+
+/// The validity a policy gives a certificate issued now: Key Vault reports it on a version
+/// that is still pending (nbf ten minutes back, as in Azure's recordings).
+pub fn planned_validity(x509: &X509Properties, now: i64) -> (i64, i64) {
+    let months = i64::from(x509.validity_months.unwrap_or(12));
+    (now - 600, now + months * MONTH_SECS)
 }

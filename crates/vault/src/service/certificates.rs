@@ -1,6 +1,7 @@
 //! Certificates: create (issuer `Self`, completed at once behind the pending-operation endpoint
-//! the SDK pollers read), import (PFX or PEM), get, update, list, versions and the policy.
-//! Every version also stores a managed key and a managed secret of the same name and version.
+//! the SDK pollers read; issuer `Unknown` in service/pending.rs), import (PFX or PEM), get,
+//! update, list, versions and the policy. Every version also stores a managed key and a managed
+//! secret of the same name and version (a pending version: the key only, until its merge).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -32,16 +33,25 @@ impl VaultService {
             .secret_props
             .as_ref()
             .and_then(|s| s.content_type.clone());
+        // A version awaiting its merge has no certificate, key id or secret id yet.
+        let done = !m.awaiting_merge();
+        let linked = |collection: &str| {
+            done.then(|| format!("{base}/{collection}/{}/{}", record.name, record.version))
+        };
+        let operation_exists = m.pending.as_ref().is_some_and(|p| !p.deleted);
         Ok(CertificateBundle {
             id: format!("{base}/certificates/{}/{}", record.name, record.version),
-            kid: format!("{base}/keys/{}/{}", record.name, record.version),
-            sid: format!("{base}/secrets/{}/{}", record.name, record.version),
-            x5t: m.x5t.clone(),
-            cer: m.cer.clone(),
+            kid: linked("keys"),
+            sid: linked("secrets"),
+            x5t: done.then(|| m.x5t.clone()),
+            cer: done.then(|| m.cer.clone()),
             attributes: self.full_attributes(vault, &m.attributes, record),
             policy: Some(policy),
-            tags: m.tags,
-            content_type,
+            tags: m.tags.clone(),
+            content_type: if done { content_type } else { None },
+            pending: operation_exists.then(|| PendingReference {
+                id: format!("{base}/certificates/{}/pending", record.name),
+            }),
         })
     }
 
@@ -53,58 +63,19 @@ impl VaultService {
         let m: CertMeta = meta::read(record)?;
         Ok(CertificateItem {
             id: format!("{}/certificates/{}", self.base(vault), record.name),
-            x5t: m.x5t,
+            x5t: (!m.awaiting_merge()).then_some(m.x5t),
             attributes: self.full_attributes(vault, &m.attributes, record),
             tags: m.tags,
         })
     }
 
-    /// The creation operation. The create response itself says `inProgress`, as Key Vault's
-    /// does: azure-core's LROPoller never runs a poller whose first response is already
-    /// finished, and the certificates poller fetches the certificate only from `run()`
-    /// (azure-keyvault-certificates `_polling.py`), so a `completed` 202 would make
-    /// `begin_create_certificate(...).result()` return None. Every later read says
-    /// `completed`.
-    fn operation(
-        &self,
-        vault: &VaultRecord,
-        record: &VaultObjectRecord,
-        completed: bool,
-    ) -> Result<CertificateOperation, VaultError> {
-        let m: CertMeta = meta::read(record)?;
-        let base = self.base(vault);
-        Ok(CertificateOperation {
-            id: format!("{base}/certificates/{}/pending", record.name),
-            issuer: IssuerParameters {
-                name: m.policy.issuer.and_then(|i| i.name),
-                ..IssuerParameters::default()
-            },
-            csr: m.csr,
-            cancellation_requested: false,
-            status: if completed { "completed" } else { "inProgress" }.into(),
-            status_details: (!completed).then(|| {
-                "Pending certificate created. Certificate request is in progress. This may take \
-                 some time based on the issuer provider. Please check again later."
-                    .to_string()
-            }),
-            target: completed.then(|| format!("{base}/certificates/{}", record.name)),
-            request_id: m.request_id,
-        })
-    }
-
-    /// Stores a certificate version with its managed key and secret, atomically.
-    #[allow(clippy::too_many_arguments)]
-    async fn store_certificate(
+    /// A certificate's key and secret take its name: an unmanaged key or secret of that name
+    /// is a conflict.
+    pub(crate) async fn check_managed_names(
         &self,
         vault: &VaultRecord,
         name: &str,
-        pkcs8: &[u8],
-        chain: Vec<Vec<u8>>,
-        policy: CertificatePolicy,
-        attributes: Option<Attributes>,
-        tags: Option<crate::api::Tags>,
-        csr_der: &[u8],
-    ) -> Result<VaultObjectRecord, VaultError> {
+    ) -> Result<(), VaultError> {
         for kind in [VaultObjectKind::Key, VaultObjectKind::Secret] {
             if let Some(other) = self
                 .store()
@@ -128,6 +99,54 @@ impl VaultService {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Key Vault refuses a new version while the latest is waiting for its merge: 409 with the
+    /// code `Forbidden` (learn.microsoft.com, "Monitor and manage certificate creation").
+    pub(crate) async fn refuse_while_pending(
+        &self,
+        vault: &VaultRecord,
+        name: &str,
+    ) -> Result<(), VaultError> {
+        let Some(latest) = self
+            .store()
+            .latest_object_version(&vault.name, CERT, name)
+            .await?
+        else {
+            return Ok(());
+        };
+        let m: CertMeta = meta::read(&latest)?;
+        let in_progress = m
+            .pending
+            .as_ref()
+            .is_some_and(|p| !p.deleted && p.status == "inProgress");
+        if m.awaiting_merge() && in_progress {
+            return Err(VaultError::Coded {
+                status: 409,
+                code: "Forbidden",
+                message: "A new key vault certificate can not be created or imported while a \
+                          pending key vault certificate's status is inProgress."
+                    .into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Stores a certificate version with its managed key and secret, atomically.
+    #[allow(clippy::too_many_arguments)]
+    async fn store_certificate(
+        &self,
+        vault: &VaultRecord,
+        name: &str,
+        pkcs8: &[u8],
+        chain: Vec<Vec<u8>>,
+        policy: CertificatePolicy,
+        attributes: Option<Attributes>,
+        tags: Option<crate::api::Tags>,
+        csr_der: &[u8],
+    ) -> Result<VaultObjectRecord, VaultError> {
+        self.check_managed_names(vault, name).await?;
         let leaf = chain
             .first()
             .ok_or_else(|| VaultError::Internal("empty chain".into()))?;
@@ -159,6 +178,7 @@ impl VaultService {
             tags: tags.clone(),
             request_id: uuid::Uuid::new_v4().simple().to_string(),
             csr: STANDARD.encode(csr_der),
+            pending: None,
         };
         let mut cert_record = self.new_record(vault, CERT, name, &version, &cert_meta)?;
         // The certificate's own attributes carry its validity.
@@ -192,7 +212,9 @@ impl VaultService {
     }
 
     /// `POST /certificates/{name}/create` (202). Issuer `Self` completes at once, behind the
-    /// pending-operation endpoint (see [`Self::operation`] for why the 202 says `inProgress`).
+    /// pending-operation endpoint (see [`Self::operation`] for why the 202 says `inProgress`);
+    /// issuer `Unknown` (or none) leaves a CSR to merge (service/pending.rs); a named issuer
+    /// must exist, but Skybridge enrolls with no CA provider.
     pub async fn create_certificate(
         &self,
         vault: &VaultRecord,
@@ -206,10 +228,20 @@ impl VaultService {
             .as_ref()
             .and_then(|i| i.name.clone())
             .unwrap_or_default();
+        self.refuse_while_pending(vault, name).await?;
+        if issuer.eq_ignore_ascii_case("Unknown") {
+            return self
+                .create_pending(vault, name, policy, p.attributes, p.tags)
+                .await;
+        }
         if !issuer.eq_ignore_ascii_case("Self") {
+            let provider = self.issuer_provider(vault, &issuer).await?;
             return Err(VaultError::NotImplemented(format!(
-                "Skybridge issues only self-signed certificates (issuer Self), not '{}'.",
-                crate::names::printable(&issuer)
+                "Skybridge does not enroll certificates with issuer providers ('{}' uses {}); \
+                 create the certificate with issuer Unknown and merge the certificate your CA \
+                 signs.",
+                crate::names::printable(&issuer),
+                crate::names::printable(&provider)
             )));
         }
         let kp = policy.key_props.clone().unwrap_or_default();
@@ -233,7 +265,7 @@ impl VaultService {
                 &issued.csr_der,
             )
             .await?;
-        self.operation(vault, &record, false)
+        self.operation(vault, &record, true)
     }
 
     /// `POST /certificates/{name}/import`: a PFX (base64, with `pwd`) or PEM text holding the
@@ -245,6 +277,7 @@ impl VaultService {
         p: CertificateImportParameters,
     ) -> Result<CertificateBundle, VaultError> {
         check_name(name)?;
+        self.refuse_while_pending(vault, name).await?;
         let given = p.policy.clone().unwrap_or_default();
         let asked_pem = given
             .secret_props
@@ -401,21 +434,33 @@ impl VaultService {
         Ok(())
     }
 
-    /// `GET /certificates`.
+    /// `GET /certificates`: the latest version of each name; names whose latest version waits
+    /// for its merge only with `includePending=true`. Paging counts names either way, so a
+    /// page may hold fewer items than `maxresults` and still have a `nextLink`.
     pub async fn list_certificates(
         &self,
         vault: &VaultRecord,
         list: &ListRequest,
+        include_pending: bool,
     ) -> Result<Page<CertificateItem>, VaultError> {
-        let records = self
+        let mut records = self
             .store()
             .latest_objects(&vault.name, CERT, list.paging.offset, list.paging.limit + 1)
             .await?;
-        let items = records
-            .iter()
-            .map(|r| self.certificate_item(vault, r))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(self.page(vault, list, items))
+        let more = records.len() as i64 > list.paging.limit;
+        records.truncate(list.paging.limit.max(0) as usize);
+        let mut items = Vec::with_capacity(records.len());
+        for r in &records {
+            let pending = meta::read::<CertMeta>(r)?.awaiting_merge();
+            if include_pending || !pending {
+                items.push(self.certificate_item(vault, r)?);
+            }
+        }
+        let mut list = list.clone();
+        if include_pending {
+            list.extra_query = "&includePending=true".into();
+        }
+        Ok(self.page_of(vault, &list, items, more))
     }
 
     /// `GET /certificates/{name}/versions`.
@@ -476,16 +521,5 @@ impl VaultService {
             .await?
             .policy
             .unwrap_or_default())
-    }
-
-    /// `GET|PATCH|DELETE /certificates/{name}/pending`: creation completes synchronously, so
-    /// the operation is always `completed`.
-    pub async fn certificate_operation(
-        &self,
-        vault: &VaultRecord,
-        name: &str,
-    ) -> Result<CertificateOperation, VaultError> {
-        let record = self.find(vault, CERT, name, None).await?;
-        self.operation(vault, &record, true)
     }
 }

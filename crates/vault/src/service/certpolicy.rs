@@ -59,8 +59,16 @@ pub fn normalize_policy(mut p: CertificatePolicy) -> Result<CertificatePolicy, V
             {"trigger": {"lifetime_percentage": 80}, "action": {"action_type": "AutoRenew"}}
         ]));
     }
+    // No issuer means a manually issued certificate: "Set the name of the issuer to 'Unknown'
+    // or don't specify the issuer field" (learn.microsoft.com, "Monitor and manage certificate
+    // creation", Create a KV certificate manually).
     let mut issuer = p.issuer.take().unwrap_or_default();
-    issuer.name = Some(issuer.name.unwrap_or_else(|| "Self".into()));
+    issuer.name = Some(
+        issuer
+            .name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| "Unknown".into()),
+    );
     p.issuer = Some(issuer);
     p.id = None;
     Ok(p)

@@ -43,9 +43,9 @@ pub struct SecretMeta {
 /// A certificate version.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CertMeta {
-    /// The leaf certificate, DER in standard base64.
+    /// The leaf certificate, DER in standard base64; empty until a pending version is merged.
     pub cer: String,
-    /// base64url SHA-1 thumbprint.
+    /// base64url SHA-1 thumbprint; empty until a pending version is merged.
     pub x5t: String,
     /// The rest of the chain (issuers), standard base64 DER.
     #[serde(default)]
@@ -61,11 +61,42 @@ pub struct CertMeta {
     /// The CSR that was "issued", standard base64 DER (empty for imports).
     #[serde(default)]
     pub csr: String,
+    /// The creation operation's state when it is not simply `completed` (issuer `Unknown`
+    /// awaiting its merge, cancelled, or deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<PendingMeta>,
+}
+
+impl CertMeta {
+    /// Whether this version still waits for its certificate (issuer `Unknown`, not merged).
+    pub fn awaiting_merge(&self) -> bool {
+        self.cer.is_empty()
+    }
+}
+
+/// A creation operation's state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingMeta {
+    /// `inProgress`, `cancelled` or `completed`.
+    pub status: String,
+    /// Whether cancellation was asked for.
+    pub cancellation_requested: bool,
+    /// The operation object was deleted: reading it is 404 from then on.
+    #[serde(default)]
+    pub deleted: bool,
+    /// `attributes.enabled` as asked at creation, applied by the merge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
 }
 
 /// Serialises metadata.
 pub fn to_text(meta: &impl Serialize) -> Result<String, VaultError> {
     serde_json::to_string(meta).map_err(|e| VaultError::Internal(format!("meta: {e}")))
+}
+
+/// Reads metadata text (of a vault setting).
+pub fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, VaultError> {
+    serde_json::from_str(text).map_err(|e| VaultError::Internal(format!("stored meta: {e}")))
 }
 
 /// Reads a record's metadata.

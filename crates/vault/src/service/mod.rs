@@ -6,8 +6,10 @@ mod certbuild;
 mod certificates;
 mod certpolicy;
 mod deleted;
+mod issuers;
 mod keys;
 mod meta;
+mod pending;
 mod secrets;
 mod seed;
 
@@ -28,6 +30,7 @@ use crate::cache::store::{CachedVaultStore, STORE_CACHE_TTL};
 use crate::error::{ObjectKind, VaultError, bad};
 use crate::rbac;
 use crate::seal;
+use crate::throttle::{self, Throttle, ThrottleClass, ThrottleLimits};
 
 /// Largest `maxresults` Key Vault accepts (and its default).
 pub const MAX_RESULTS: i64 = 25;
@@ -66,6 +69,8 @@ pub struct VaultService {
     clock: Arc<dyn Clock>,
     urls: VaultUrls,
     validator: TokenValidator,
+    /// Per-vault limits, for vaults declared with them.
+    throttle: Throttle,
 }
 
 /// Where a list starts and how long it is (`$skiptoken`, `maxresults`).
@@ -86,6 +91,8 @@ pub struct ListRequest {
     pub api_version: String,
     /// Paging.
     pub paging: Paging,
+    /// More query parameters the `nextLink` repeats (`&name=value…`), usually empty.
+    pub extra_query: String,
 }
 
 impl VaultService {
@@ -111,7 +118,41 @@ impl VaultService {
             clock,
             urls,
             validator,
+            throttle: Throttle::default(),
         }
+    }
+
+    /// Whether `vault` has throttling limits.
+    pub fn throttling_enabled(&self, vault: &str) -> bool {
+        self.throttle.enabled(vault)
+    }
+
+    /// Counts a request against `vault`'s limits, or refuses it (429 `Throttled`).
+    pub fn admit(&self, vault: &str, class: ThrottleClass, weight: u64) -> Result<(), VaultError> {
+        self.throttle.admit(vault, class, weight, self.now())
+    }
+
+    /// Sets or removes a vault's limits (the world file owns them; they are not stored).
+    pub fn set_throttling(&self, vault: &str, limits: Option<ThrottleLimits>) {
+        self.throttle.configure(vault, limits);
+    }
+
+    /// What an operation with key `name` costs in the key-operation class (1 when the key is
+    /// unknown: the request then fails on its own).
+    pub async fn key_weight(&self, vault: &VaultRecord, name: &str, version: Option<&str>) -> u64 {
+        let Ok(record) = self.find(vault, VaultObjectKind::Key, name, version).await else {
+            return 1;
+        };
+        let bits = meta::read::<meta::KeyMeta>(&record)
+            .ok()
+            .and_then(|m| crate::crypto::kind_of_public(&m.public).ok())
+            .and_then(|kind| match kind {
+                skybridge_pki::KeyKind::Rsa2048 => Some(2048),
+                skybridge_pki::KeyKind::Rsa3072 => Some(3072),
+                skybridge_pki::KeyKind::Rsa4096 => Some(4096),
+                _ => None,
+            });
+        throttle::key_weight(bits)
     }
 
     /// The token validator.
@@ -200,6 +241,11 @@ impl VaultService {
         a.recovery_level = Some(recovery_level(vault).to_string());
         a.recoverable_days = Some(vault.retention_days);
         a
+    }
+
+    /// The root key, for sealing what is not a versioned object (issuer passwords).
+    pub(crate) fn root_key(&self) -> &RootKey {
+        &self.root_key
     }
 
     /// The parsed-key cache, for the key operations.
@@ -325,7 +371,7 @@ impl VaultService {
         })
     }
 
-    /// Builds a page with its `nextLink`.
+    /// Builds a page with its `nextLink` from up to `limit + 1` items.
     pub(crate) fn page<T>(
         &self,
         vault: &VaultRecord,
@@ -335,13 +381,26 @@ impl VaultService {
         let limit = list.paging.limit.clamp(1, MAX_RESULTS);
         let more = items.len() as i64 > limit;
         items.truncate(limit as usize);
+        self.page_of(vault, list, items, more)
+    }
+
+    /// A page of `items` (already cut to the page), with a `nextLink` when `more`.
+    pub(crate) fn page_of<T>(
+        &self,
+        vault: &VaultRecord,
+        list: &ListRequest,
+        items: Vec<T>,
+        more: bool,
+    ) -> Page<T> {
+        let limit = list.paging.limit.clamp(1, MAX_RESULTS);
         let next_link = more.then(|| {
             format!(
-                "{}{}?api-version={}&$skiptoken={}&maxresults={limit}",
+                "{}{}?api-version={}&$skiptoken={}&maxresults={limit}{}",
                 self.base(vault),
                 list.path,
                 list.api_version,
-                skiptoken(list.paging.offset.saturating_add(limit))
+                skiptoken(list.paging.offset.saturating_add(limit)),
+                list.extra_query
             )
         });
         Page {

@@ -33,6 +33,8 @@ pub struct VaultSpec {
     pub secrets: Vec<SeedSecret>,
     /// Certificates to create or import.
     pub certificates: Vec<SeedCertificate>,
+    /// Throttling limits (None: not throttled, the default).
+    pub throttling: Option<crate::throttle::ThrottleLimits>,
 }
 
 /// A key to create.
@@ -152,6 +154,7 @@ impl VaultService {
         self.store()
             .replace_vault_role_assignments(&vault.name, &assignments)
             .await?;
+        self.set_throttling(&vault.name, spec.throttling);
         for k in &spec.keys {
             if !self
                 .name_used(&vault, VaultObjectKind::Key, &k.name)

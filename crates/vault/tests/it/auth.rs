@@ -205,7 +205,13 @@ async fn unknown_routes_are_404_after_auth() {
     let r = f.call(f.people.admin, "GET", "/widgets", Value::Null).await;
     assert_eq!(r.status, 404);
     let r = f
-        .call(f.people.admin, "GET", "/certificates/contacts", Value::Null)
+        .call(
+            f.people.admin,
+            "POST",
+            "/certificates/contacts",
+            Value::Null,
+        )
         .await;
-    assert_eq!(r.status, 501);
+    assert_eq!(r.status, 404);
+    assert_eq!(r.body["error"]["code"], "NotFound");
 }

@@ -208,6 +208,7 @@ async fn secret_and_role_changes_reach_the_next_read() {
             keys: vec![],
             secrets: vec![],
             certificates: vec![],
+            throttling: None,
         })
         .await
         .unwrap();

@@ -6,8 +6,11 @@
 mod auth;
 mod caching;
 mod certificates;
+mod issuers;
 mod keys;
+mod pending;
 mod secrets;
+mod throttling;
 
 use std::sync::Arc;
 
@@ -149,6 +152,7 @@ impl Fixture {
                 keys: vec![],
                 secrets: vec![],
                 certificates: vec![],
+                throttling: None,
             })
             .await
             .unwrap();
