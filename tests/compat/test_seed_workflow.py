@@ -49,6 +49,63 @@ def test_seed_workflow_runs_the_chain(seed):
     assert status == {"Get_partner_orders": "Succeeded", "Response": "Succeeded", "Report_failure": "Skipped"}
     # No token or assertion reaches the run history.
     assert "eyJ" not in actions.text
+    # The Http action's run history shows each step of token acquisition (Skybridge's
+    # `authenticationSteps`): the identity, the vault certificate and key, the partner tenant.
+    call = requests.get(
+        f"{management}/runs/{run_id}/actions/Get_partner_orders", verify=seed.ca, timeout=HTTP_TIMEOUT
+    ).json()["properties"]
+    steps = call["authenticationSteps"]
+    assert [s["step"] for s in steps] == [
+        "managed identity token",
+        "read vault certificate",
+        "vault sign",
+        "token request",
+    ]
+    vault = seed.endpoints["vaults"]["home-kv"]["uri"]
+    assert steps[1]["target"].split("?")[0] == f"{vault}/certificates/partner-client"
+    assert steps[2]["target"].startswith(f"{vault}/keys/partner-client/")
+    assert seed.tenant_id("partner") in steps[3]["target"]
+    assert all(isinstance(s["durationMs"], (int, float)) for s in steps)
+
+
+def test_federated_workflow_runs_without_any_certificate(seed):
+    """`orders-sync-federated`: a user-assigned identity's token is the client assertion."""
+    workflow = seed.endpoints["workflows"]["orders-sync-federated"]
+    response = requests.post(workflow["trigger_url"], json={}, verify=seed.ca, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [o["id"] for o in body["orders"]] == ["1001", "1002"]
+    assert body["calledAs"]["client"] == seed.app_id("home/orders-federation")
+    assert body["calledAs"]["tenant"] == seed.tenant_id("partner")
+    run_id = response.headers["x-ms-workflow-run-id"]
+    call = requests.get(
+        f"{workflow['management_url']}/runs/{run_id}/actions/Get_partner_orders",
+        verify=seed.ca,
+        timeout=HTTP_TIMEOUT,
+    ).json()["properties"]
+    steps = call["authenticationSteps"]
+    assert [s["step"] for s in steps] == ["managed identity token", "token request"]
+    assert "api://AzureADTokenExchange" in steps[0]["detail"]
+
+
+def test_refused_workflow_shows_why_the_chain_exists(seed):
+    """`orders-sync-refused`: the managed identity alone cannot get a partner token."""
+    workflow = seed.endpoints["workflows"]["orders-sync-refused"]
+    response = requests.post(workflow["trigger_url"], json={}, verify=seed.ca, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 502, response.text
+    error = response.json()["error"]
+    assert error["code"] == "InvalidAuthentication"
+    assert error["message"].startswith("managed identity token: ")
+    assert "AADSTS500011" in error["message"]
+    run_id = response.headers["x-ms-workflow-run-id"]
+    call = requests.get(
+        f"{workflow['management_url']}/runs/{run_id}/actions/Get_partner_orders",
+        verify=seed.ca,
+        timeout=HTTP_TIMEOUT,
+    ).json()["properties"]
+    assert call["status"] == "Failed"
+    assert call["code"] == "BadRequest"
+    assert "retryHistory" not in call, "a refusal is not retried"
 
 
 def test_the_gateway_refuses_a_home_token(seed):

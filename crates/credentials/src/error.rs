@@ -61,6 +61,18 @@ pub enum CredentialError {
 }
 
 impl CredentialError {
+    /// Whether trying again later may succeed: the service was unreachable, busy (429) or
+    /// failing (5xx). Refusals and misconfigurations are not transient.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Transport { .. } => true,
+            Self::Authority { status, .. }
+            | Self::ManagedIdentity { status, .. }
+            | Self::Vault { status, .. } => *status == 429 || *status >= 500,
+            Self::Config(_) | Self::Protocol { .. } => false,
+        }
+    }
+
     pub(crate) fn transport(step: &str, e: impl std::fmt::Display) -> Self {
         Self::Transport {
             step: step.into(),

@@ -27,6 +27,31 @@ pub enum NetError {
 
 /// A rustls client configuration trusting the system roots and `extra_roots` (DER).
 pub fn tls_config(extra_roots: &[Vec<u8>]) -> Result<rustls::ClientConfig, NetError> {
+    Ok(config_builder(extra_roots)?.with_no_client_auth())
+}
+
+/// As [`tls_config`], presenting a client certificate (`chain`: DER, leaf first; `key_pkcs8`:
+/// its private key) to servers that ask for one — Logic Apps' `ClientCertificate`
+/// authentication.
+pub fn tls_config_with_client_certificate(
+    extra_roots: &[Vec<u8>],
+    chain: &[Vec<u8>],
+    key_pkcs8: &[u8],
+) -> Result<rustls::ClientConfig, NetError> {
+    let chain = chain
+        .iter()
+        .map(|der| CertificateDer::from(der.clone()))
+        .collect();
+    let key = rustls_pki_types::PrivateKeyDer::Pkcs8(key_pkcs8.to_vec().into());
+    config_builder(extra_roots)?
+        .with_client_auth_cert(chain, key)
+        .map_err(|e| NetError::Tls(e.to_string()))
+}
+
+fn config_builder(
+    extra_roots: &[Vec<u8>],
+) -> Result<rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert>, NetError>
+{
     let mut roots = rustls::RootCertStore::empty();
     if let Some(bundle) = SYSTEM_BUNDLES
         .iter()
@@ -46,8 +71,7 @@ pub fn tls_config(extra_roots: &[Vec<u8>]) -> Result<rustls::ClientConfig, NetEr
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| NetError::Tls(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
+        .with_root_certificates(roots))
 }
 
 /// A client builder trusting the system roots and `extra_roots`, with bounded timeouts, for
@@ -56,11 +80,17 @@ pub fn client_builder(
     extra_roots: &[Vec<u8>],
     timeout: Duration,
 ) -> Result<reqwest::ClientBuilder, NetError> {
-    Ok(reqwest::Client::builder()
-        .use_preconfigured_tls(tls_config(extra_roots)?)
+    Ok(builder_with(tls_config(extra_roots)?, timeout))
+}
+
+/// A client builder over a prepared TLS configuration (e.g. one presenting a client
+/// certificate), with the same bounded timeouts and redirect policy as [`client_builder`].
+pub fn builder_with(tls: rustls::ClientConfig, timeout: Duration) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
-        .redirect(reqwest::redirect::Policy::limited(3)))
+        .redirect(reqwest::redirect::Policy::limited(3))
 }
 
 /// An HTTPS client trusting the system roots and `extra_roots`, with bounded timeouts.

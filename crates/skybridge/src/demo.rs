@@ -45,6 +45,10 @@ pub struct DemoArgs {
     /// Domain under which services are named.
     #[arg(long, default_value = "skybridge.localhost")]
     domain: String,
+    /// After the demo, measure the chain this many times (cold, warm and as a workflow run)
+    /// and print the latency distribution (vault variant only).
+    #[arg(long)]
+    runs: Option<usize>,
 }
 
 fn field<'a>(v: &'a Value, path: &[&str]) -> anyhow::Result<&'a str> {
@@ -82,11 +86,26 @@ fn describe(token: &str) -> String {
     }
 }
 
-/// The same chain as a Logic Apps workflow: the seed's `orders-sync` is triggered through its
-/// callback URL; its Http action authenticates with the vault-signed assertion and calls the
-/// gateway, and its Response returns the partner's orders.
-async fn run_workflow(http: &reqwest::Client, endpoints: &Value) -> anyhow::Result<()> {
-    let url = field(endpoints, &["workflows", "orders-sync", "trigger_url"])?;
+/// The workflow that runs `variant`'s chain.
+fn workflow_of(variant: Variant) -> &'static str {
+    match variant {
+        Variant::Vault => "orders-sync",
+        Variant::Federated => "orders-sync-federated",
+        Variant::Refused => "orders-sync-refused",
+    }
+}
+
+/// The same chain as a Logic Apps workflow: the seed workflow is triggered through its callback
+/// URL; its Http action authenticates (vault-signed assertion, federated identity, or the
+/// managed identity alone) and calls the gateway. The action's token-acquisition steps are then
+/// read back from the run history (`authenticationSteps`, no token values).
+async fn run_workflow(
+    http: &reqwest::Client,
+    endpoints: &Value,
+    variant: Variant,
+) -> anyhow::Result<()> {
+    let name = workflow_of(variant);
+    let url = field(endpoints, &["workflows", name, "trigger_url"])?;
     let started = Instant::now();
     let response = http
         .post(url)
@@ -103,12 +122,49 @@ async fn run_workflow(http: &reqwest::Client, endpoints: &Value) -> anyhow::Resu
         .to_string();
     let body = response.text().await.unwrap_or_default();
     println!(
-        "workflow orders-sync (run {run}) answered {status} in {:.1} ms: {}",
+        "workflow {name} (run {run}) answered {status} in {:.1} ms: {}",
         started.elapsed().as_secs_f64() * 1000.0,
         body.chars().take(300).collect::<String>()
     );
-    if !status.is_success() {
-        bail!("the workflow failed: {status} {body}");
+    let management = field(endpoints, &["workflows", name, "management_url"])?;
+    let action: Value = http
+        .get(format!(
+            "{management}/runs/{run}/actions/Get_partner_orders"
+        ))
+        .send()
+        .await
+        .context("reading the run history")?
+        .json()
+        .await
+        .context("reading the run history")?;
+    let properties = &action["properties"];
+    for (i, s) in properties["authenticationSteps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        println!(
+            "    {}. {:<24} {:>8.1} ms  {}",
+            i + 1,
+            s["step"].as_str().unwrap_or(""),
+            s["durationMs"].as_f64().unwrap_or(0.0),
+            s["detail"].as_str().unwrap_or("")
+        );
+    }
+    match variant {
+        Variant::Refused => {
+            let message = properties["error"]["message"].as_str().unwrap_or("");
+            println!(
+                "    Get_partner_orders {}: {message}",
+                properties["status"].as_str().unwrap_or("?")
+            );
+            if status.as_u16() != 502 || !message.contains("AADSTS500011") {
+                bail!("the workflow should have been refused (AADSTS500011): {status} {body}");
+            }
+        }
+        _ if !status.is_success() => bail!("the workflow failed: {status} {body}"),
+        _ => {}
     }
     Ok(())
 }
@@ -143,7 +199,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             .await
             .context("skybridge did not become ready in 60 s")?
             .context("skybridge stopped before it was ready")?;
-        chain(&endpoints_path, args.variant).await
+        chain(&endpoints_path, args.variant, args.runs).await
     }
     .await;
     let _ = stop_tx.send(());
@@ -159,7 +215,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     result
 }
 
-async fn chain(endpoints_path: &std::path::Path, variant: Variant) -> anyhow::Result<()> {
+async fn chain(
+    endpoints_path: &std::path::Path,
+    variant: Variant,
+    runs: Option<usize>,
+) -> anyhow::Result<()> {
     let endpoints: Value = serde_json::from_slice(&std::fs::read(endpoints_path)?)?;
     let listen: SocketAddr = field(&endpoints, &["listen"])?.parse()?;
     let ca = std::fs::read_to_string(field(&endpoints, &["ca_certificate"])?)?;
@@ -182,6 +242,7 @@ async fn chain(endpoints_path: &std::path::Path, variant: Variant) -> anyhow::Re
         endpoint: field(identity, &["identity_endpoint"])?.into(),
         header: field(identity, &["identity_header"])?.into(),
     };
+    let source_again = source.clone();
     println!(
         "skybridge demo ({variant:?}): workflow orders-sync (tenant home) calls the Orders API of tenant partner"
     );
@@ -234,7 +295,7 @@ async fn chain(endpoints_path: &std::path::Path, variant: Variant) -> anyhow::Re
                     println!(
                         "A managed identity gets tokens only from its home tenant; this is why the chain goes through the vault."
                     );
-                    return Ok(());
+                    return run_workflow(&http, &endpoints, variant).await;
                 }
                 Ok(_) => bail!(
                     "the managed identity got a partner token: the home-tenant rule is broken"
@@ -274,10 +335,35 @@ async fn chain(endpoints_path: &std::path::Path, variant: Variant) -> anyhow::Re
                 "chain complete in {:.1} ms",
                 started.elapsed().as_secs_f64() * 1000.0
             );
-            if matches!(variant, Variant::Vault) {
-                run_workflow(&http, &endpoints).await?;
+            run_workflow(&http, &endpoints, variant).await?;
+            match runs {
+                Some(runs) if matches!(variant, Variant::Vault) => {
+                    let targets = crate::demo_bench::ChainTargets {
+                        http: http.clone(),
+                        authority: AuthorityClient::new(
+                            http.clone(),
+                            field(&endpoints, &["authority"])?,
+                        ),
+                        partner: partner.to_string(),
+                        client_id: field(
+                            &endpoints,
+                            &["applications", "partner/home-integration", "client_id"],
+                        )?
+                        .to_string(),
+                        source: source_again,
+                        vault: field(&endpoints, &["vaults", "home-kv", "uri"])?.to_string(),
+                        orders_url: format!("{gateway}/orders"),
+                        trigger_url: field(
+                            &endpoints,
+                            &["workflows", "orders-sync", "trigger_url"],
+                        )?
+                        .to_string(),
+                    };
+                    crate::demo_bench::measure(&targets, runs).await
+                }
+                Some(_) => bail!("--runs measures the vault variant only"),
+                None => Ok(()),
             }
-            Ok(())
         }
         Err(e) => bail!("the chain failed: {e}"),
     }
@@ -296,6 +382,7 @@ mod tests {
                 data_dir: None,
                 variant,
                 domain: "skybridge.localhost".into(),
+                runs: matches!(variant, Variant::Vault).then_some(3),
             };
             run(args)
                 .await

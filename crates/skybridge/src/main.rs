@@ -1,6 +1,8 @@
 //! `skybridge`: runs every Skybridge service on one machine (`skybridge up`) and administers it.
 
+mod client_certificate;
 mod demo;
+mod demo_bench;
 mod endpoints;
 mod expr_cmd;
 mod gateways;

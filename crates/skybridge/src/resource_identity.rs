@@ -39,10 +39,15 @@ impl TokenCredential for ResourceIdentity {
             .service
             .token(Protocol::AppService, registered, &request)
             .await
-            .map_err(|e| CredentialError::ManagedIdentity {
-                step: "managed identity token".into(),
-                status: 400,
-                message: e.to_string(),
+            .map_err(|e| {
+                // The same status and message the App Service endpoint would answer, so the
+                // in-process path reports AADSTS codes exactly as the HTTP one.
+                let (status, body) = e.wire(Protocol::AppService, "");
+                CredentialError::ManagedIdentity {
+                    step: "managed identity token".into(),
+                    status,
+                    message: body["message"].as_str().unwrap_or_default().to_string(),
+                }
             })?;
         let step = Step {
             action: "managed identity token".into(),

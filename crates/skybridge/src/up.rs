@@ -237,6 +237,12 @@ fn skybridge_app_settings(
     for (name, a) in &applied.applications {
         out.insert(key(&["SKYBRIDGE_CLIENT_ID", name]), a.app_id.to_string());
     }
+    for (name, m) in &applied.identities.identities {
+        out.insert(
+            key(&["SKYBRIDGE_IDENTITY_CLIENT_ID", name]),
+            m.client_id.to_string(),
+        );
+    }
     for (name, v) in vaults {
         out.insert(key(&["SKYBRIDGE_VAULT", name]), v.uri.clone());
     }

@@ -4,7 +4,8 @@
 //! - `ManagedServiceIdentity`: `audience`, optional `identity` (a user-assigned identity's
 //!   resource id or client id); the workflow's identity is its world `resource`;
 //! - `ActiveDirectoryOAuth`: `tenant`, `audience`, `clientId`, and `secret` or `pfx` +
-//!   `password`, optional `authority` (default: Skybridge's authority).
+//!   `password`, optional `authority` (default: Skybridge's authority);
+//! - `ClientCertificate`: `pfx` + `password`, presented in the TLS handshake.
 //!
 //! Two Skybridge extensions of `ActiveDirectoryOAuth`, for the cross-tenant chain:
 //!
@@ -15,7 +16,9 @@
 //!   that identity's token for `api://AzureADTokenExchange` is the client assertion.
 //!
 //! Credentials are cached per configuration (tokens refresh five minutes before expiry). The
-//! steps of each acquisition are logged without any token or secret.
+//! steps of each acquisition go to the action's run history (`authenticationSteps`) without any
+//! token or secret; a failure names its step and is retried under the action's retry policy
+//! when the service was unreachable or busy.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,9 +33,13 @@ use skybridge_credentials::{
 use skybridge_identity::ManagedIdentityService;
 use skybridge_identity::protocol::Selector;
 use skybridge_jose::SystemClock;
-use skybridge_workflow::engine::{AppliedAuth, AuthContext, HttpAuthenticator};
+use skybridge_workflow::engine::{
+    AppliedAuth, AuthContext, Authenticated, AuthenticationFailure, AuthenticationStep,
+    HttpAuthenticator,
+};
 use tokio::sync::Mutex;
 
+use crate::client_certificate::CertificateClients;
 use crate::resource_identity::ResourceIdentity;
 
 /// The authenticator `skybridge up` installs in the workflow engine.
@@ -41,6 +48,9 @@ pub struct SkybridgeAuthenticator {
     http: reqwest::Client,
     authority_url: String,
     cache: Mutex<HashMap<String, Arc<dyn TokenCredential>>>,
+    certificate_clients: CertificateClients,
+    /// `ClientCertificate` clients by configuration: opening a PFX costs a key derivation.
+    certificate_cache: Mutex<HashMap<String, (reqwest::Client, AuthenticationStep)>>,
 }
 
 fn field<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
@@ -76,18 +86,51 @@ fn fingerprint(parts: &[&str]) -> String {
 
 impl SkybridgeAuthenticator {
     /// An authenticator whose calls go through `http` (trusting the dev CA, resolving
-    /// Skybridge's hosts), with `authority_url` as the default authority.
+    /// Skybridge's hosts), with `authority_url` as the default authority; `ClientCertificate`
+    /// requests go through clients `certificate_clients` builds (the same trust and names).
     pub fn new(
         identities: Arc<ManagedIdentityService>,
         http: reqwest::Client,
         authority_url: String,
+        certificate_clients: CertificateClients,
     ) -> Self {
         Self {
             identities,
             http,
             authority_url,
             cache: Mutex::new(HashMap::new()),
+            certificate_clients,
+            certificate_cache: Mutex::new(HashMap::new()),
         }
+    }
+
+    async fn client_certificate(
+        &self,
+        auth: &Value,
+    ) -> Result<Authenticated, AuthenticationFailure> {
+        let pfx = text(auth, "pfx").ok_or("ClientCertificate needs a 'pfx'.")?;
+        let password = text(auth, "password").unwrap_or_default();
+        let key = fingerprint(&["ClientCertificate", &pfx, &password]);
+        let mut cache = self.certificate_cache.lock().await;
+        let (client, step) = match cache.get(&key) {
+            Some((client, step)) => (
+                client.clone(),
+                AuthenticationStep {
+                    detail: format!("{} (cached)", step.detail),
+                    duration_ms: 0.0,
+                    ..step.clone()
+                },
+            ),
+            None => {
+                let built = self.certificate_clients.client(&pfx, &password)?;
+                cache.insert(key, built.clone());
+                built
+            }
+        };
+        Ok(Authenticated {
+            applied: AppliedAuth::Client(client, None),
+            steps: vec![step],
+        })
     }
 
     fn identity(
@@ -179,7 +222,10 @@ impl HttpAuthenticator for SkybridgeAuthenticator {
         ctx: &AuthContext,
         kind: &str,
         auth: &Value,
-    ) -> Result<AppliedAuth, String> {
+    ) -> Result<Authenticated, AuthenticationFailure> {
+        if kind.eq_ignore_ascii_case("ClientCertificate") {
+            return self.client_certificate(auth).await;
+        }
         let audience = text(auth, "audience")
             .ok_or_else(|| format!("{kind} authentication needs an 'audience'."))?;
         let key = fingerprint(&[
@@ -205,13 +251,23 @@ impl HttpAuthenticator for SkybridgeAuthenticator {
         let result = credential
             .get_token(&scope)
             .await
-            .map_err(|e| e.to_string())?;
-        for step in &result.steps {
-            tracing::info!(workflow = %ctx.workflow, action = %ctx.action, step = %step.action, target = %step.target, detail = %step.detail, "token acquisition");
-        }
-        Ok(AppliedAuth::Authorization(format!(
-            "Bearer {}",
-            result.token.token
-        )))
+            .map_err(|e| AuthenticationFailure {
+                message: e.to_string(),
+                transient: e.is_transient(),
+            })?;
+        let steps = result
+            .steps
+            .iter()
+            .map(|s| AuthenticationStep {
+                step: s.action.clone(),
+                target: s.target.clone(),
+                detail: s.detail.clone(),
+                duration_ms: s.elapsed_ms,
+            })
+            .collect();
+        Ok(Authenticated {
+            applied: AppliedAuth::Authorization(format!("Bearer {}", result.token.token)),
+            steps,
+        })
     }
 }

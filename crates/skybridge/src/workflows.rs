@@ -121,10 +121,16 @@ impl Outbound {
         for (host, addr) in &resolve {
             builder = builder.resolve(host, *addr);
         }
+        let certificate_clients = crate::client_certificate::CertificateClients {
+            extra_roots: vec![ca.cert_der().to_vec()],
+            resolve: resolve.clone(),
+            timeout: std::time::Duration::from_secs(60),
+        };
         let authenticator = crate::workflow_auth::SkybridgeAuthenticator::new(
             identities,
             builder.build()?,
             rt.authority.config().authority_url.clone(),
+            certificate_clients,
         );
         Ok(Self {
             authenticator: Arc::new(authenticator),

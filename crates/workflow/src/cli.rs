@@ -148,6 +148,17 @@ pub fn format_run(run: &StoredRun, actions: &[StoredAction], width: usize) -> St
         if let Some(Value::Array(h)) = ad.get("retryHistory") {
             out.push_str(&format!("    retries: {}\n", h.len()));
         }
+        if let Some(Value::Array(steps)) = ad.get("authenticationSteps") {
+            for s in steps {
+                out.push_str(&format!(
+                    "    token step: {} {:.1} ms  {}  [{}]\n",
+                    text(s, "step"),
+                    s.get("durationMs").and_then(Value::as_f64).unwrap_or(0.0),
+                    text(s, "detail"),
+                    text(s, "target")
+                ));
+            }
+        }
         if let Some(n) = ad.get("repetitionCount") {
             out.push_str(&format!("    repetitions: {n}\n"));
         }

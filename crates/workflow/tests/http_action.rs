@@ -253,6 +253,104 @@ async fn request_shape_and_authentication() {
     );
 }
 
+/// An authenticator answering from a script: each call pops the next answer.
+struct ScriptedAuth(std::sync::Mutex<Vec<Result<&'static str, (bool, &'static str)>>>);
+
+#[async_trait::async_trait]
+impl skybridge_workflow::engine::HttpAuthenticator for ScriptedAuth {
+    async fn authenticate(
+        &self,
+        ctx: &skybridge_workflow::engine::AuthContext,
+        _: &str,
+        _: &Value,
+    ) -> Result<
+        skybridge_workflow::engine::Authenticated,
+        skybridge_workflow::engine::AuthenticationFailure,
+    > {
+        use skybridge_workflow::engine::*;
+        match self.0.lock().unwrap().pop().unwrap() {
+            Ok(token) => Ok(Authenticated {
+                applied: AppliedAuth::Authorization(format!("Bearer {token}")),
+                steps: vec![AuthenticationStep {
+                    step: "managed identity token".into(),
+                    target: "http://identity.test/msi/token".into(),
+                    detail: format!("system-assigned identity of {}", ctx.workflow),
+                    duration_ms: 1.25,
+                }],
+            }),
+            Err((transient, message)) => Err(AuthenticationFailure {
+                message: message.into(),
+                transient,
+            }),
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn token_steps_are_recorded_and_transient_token_failures_retried() {
+    let script = Scripted::new(vec![resp(200, &[], "")]);
+    let mut answers = vec![
+        Err((true, "vault sign: HTTP failure: connection refused")),
+        Ok("t0ken"),
+        Err((
+            false,
+            "token request: invalid_client (AADSTS700027): no such key",
+        )),
+    ];
+    answers.reverse();
+    let h = harness_with(EngineConfig::default(), Some(script.clone())).await;
+    let h = Harness {
+        engine: h
+            .engine
+            .with_authenticator(Arc::new(ScriptedAuth(std::sync::Mutex::new(answers)))),
+    };
+    let msi = json!({"type": "ManagedServiceIdentity", "audience": "https://vault.azure.net"});
+    h.add("w", wf(json!({
+        "Call": {"type": "Http", "inputs": {"method": "GET", "uri": "https://api.example.test/", "authentication": msi}},
+        "Refused": {"type": "Http", "inputs": {"method": "GET", "uri": "https://api.example.test/", "authentication": msi}, "runAfter": {"Call": ["Succeeded"]}}
+    })));
+    let (s, recs) = h.run("w", None).await;
+    assert_eq!(s.status.as_str(), "Failed");
+    let call = doc_of(&recs, "Call");
+    assert_eq!(call["status"], "Succeeded");
+    let history = call["retryHistory"].as_array().unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0]["code"], "BadRequest");
+    assert_eq!(history[0]["error"]["code"], "InvalidAuthentication");
+    assert_eq!(
+        history[0]["error"]["message"],
+        "vault sign: HTTP failure: connection refused"
+    );
+    assert_eq!(
+        call["authenticationSteps"],
+        json!([{
+            "step": "managed identity token",
+            "target": "http://identity.test/msi/token",
+            "detail": "system-assigned identity of w",
+            "durationMs": 1.25
+        }])
+    );
+    let reqs = script.requests.lock().unwrap().clone();
+    assert_eq!(reqs.len(), 1, "the refused call never leaves");
+    assert!(
+        reqs[0]
+            .headers
+            .contains(&("Authorization".to_string(), "Bearer t0ken".to_string()))
+    );
+    assert!(!call.to_string().contains("t0ken"), "no token in history");
+    let refused = doc_of(&recs, "Refused");
+    assert_eq!(refused["code"], "BadRequest");
+    assert_eq!(refused["error"]["code"], "InvalidAuthentication");
+    assert_eq!(
+        refused["error"]["message"],
+        "token request: invalid_client (AADSTS700027): no such key"
+    );
+    assert!(
+        refused.get("retryHistory").is_none(),
+        "a refusal is not retried"
+    );
+}
+
 #[tokio::test]
 async fn real_socket_round_trip() {
     use axum::routing::{get, post};

@@ -21,11 +21,19 @@ pub use schema::{SampleKind, World};
 pub const SEED_WORLD: &str = include_str!("../../../../examples/seed/world.toml");
 
 /// Every file of the seed, relative to its folder.
-const SEED_FILES: [(&str, &str); 2] = [
+const SEED_FILES: [(&str, &str); 4] = [
     ("world.toml", SEED_WORLD),
     (
         "workflows/orders-sync/workflow.json",
         include_str!("../../../../examples/seed/workflows/orders-sync/workflow.json"),
+    ),
+    (
+        "workflows/orders-sync-federated/workflow.json",
+        include_str!("../../../../examples/seed/workflows/orders-sync-federated/workflow.json"),
+    ),
+    (
+        "workflows/orders-sync-refused/workflow.json",
+        include_str!("../../../../examples/seed/workflows/orders-sync-refused/workflow.json"),
     ),
 ];
 

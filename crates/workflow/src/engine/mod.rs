@@ -22,8 +22,9 @@ use tokio::sync::watch;
 
 pub use config::{EngineConfig, RunHandle, RunLimits, TriggerRequest};
 pub use outbound::{
-    AppliedAuth, AuthContext, HttpAuthenticator, HttpTransport, NoExtraAuthentication,
-    OutboundRequest, OutboundResponse, ReqwestTransport,
+    AppliedAuth, AuthContext, Authenticated, AuthenticationFailure, AuthenticationStep,
+    HttpAuthenticator, HttpTransport, NoExtraAuthentication, OutboundRequest, OutboundResponse,
+    ReqwestTransport,
 };
 pub use run::ResponseMessage;
 

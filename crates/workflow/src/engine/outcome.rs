@@ -19,6 +19,8 @@ pub(crate) struct Outcome {
     pub inputs: Option<Value>,
     pub outputs: Option<Value>,
     pub retry_history: Vec<Value>,
+    /// An Http action's token-acquisition steps (`authenticationSteps`).
+    pub authentication_steps: Vec<Value>,
     /// Foreach/Until iterations run.
     pub iterations: Option<usize>,
 }
@@ -32,6 +34,7 @@ impl Outcome {
             inputs: None,
             outputs: None,
             retry_history: Vec::new(),
+            authentication_steps: Vec::new(),
             iterations: None,
         }
     }

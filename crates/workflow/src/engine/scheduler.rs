@@ -157,6 +157,7 @@ pub(crate) fn finish(
         secure_outputs: action.secure_outputs && o.outputs.is_some(),
         tracked_properties: None,
         retry_history: o.retry_history,
+        authentication_steps: o.authentication_steps,
         iterations: o.iterations,
         tracking_id: run.engine.new_tracking_id(),
     };

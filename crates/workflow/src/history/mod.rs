@@ -51,6 +51,9 @@ pub struct ActionExecution {
     pub tracked_properties: Option<Value>,
     /// `retryHistory` entries.
     pub retry_history: Vec<Value>,
+    /// Skybridge extension: how an Http action got its token, step by step, without any token
+    /// value (which identity, which vault key, which tenant).
+    pub authentication_steps: Vec<Value>,
     /// Iterations of a Foreach or Until.
     pub iterations: Option<usize>,
     /// `trackingId`.
@@ -94,6 +97,12 @@ impl ActionExecution {
         }
         if !self.retry_history.is_empty() {
             d.insert("retryHistory".into(), json!(self.retry_history));
+        }
+        if !self.authentication_steps.is_empty() {
+            d.insert(
+                "authenticationSteps".into(),
+                json!(self.authentication_steps),
+            );
         }
         if !self.repetition.is_empty() {
             d.insert(

@@ -123,6 +123,7 @@ fn action_properties(d: &Value, content_base: &str) -> Map<String, Value> {
             "error",
             "trackedProperties",
             "retryHistory",
+            "authenticationSteps",
             "repetitionIndexes",
             "repetitionCount",
         ],

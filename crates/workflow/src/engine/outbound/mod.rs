@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-pub use auth::{AppliedAuth, AuthContext, HttpAuthenticator, NoExtraAuthentication};
+pub use auth::{
+    AppliedAuth, AuthContext, Authenticated, AuthenticationFailure, AuthenticationStep,
+    HttpAuthenticator, NoExtraAuthentication,
+};
 pub use transport::{HttpTransport, OutboundRequest, OutboundResponse, ReqwestTransport};
 
 use crate::definition::{Action, field_ci};
@@ -114,21 +117,6 @@ pub(crate) async fn http_action(run: &RunState, action: &Action, inputs: Value) 
         action: action.name.clone(),
         uri: url.to_string(),
     };
-    let applied = match auth::apply(
-        &*run.engine.authenticator,
-        &ctx,
-        field_ci(&inputs, "authentication"),
-    )
-    .await
-    {
-        Ok(a) => a,
-        Err(m) => return bad(&recorded, "InvalidAuthentication", m),
-    };
-    let (authorization, client) = match applied {
-        AppliedAuth::Nothing => (None, None),
-        AppliedAuth::Authorization(h) => (Some(h), None),
-        AppliedAuth::Client(c, h) => (h, Some(c)),
-    };
     let mut headers = header_pairs(field_ci(&inputs, "headers"));
     let (body, content_type) = match encode_body(field_ci(&inputs, "body").unwrap_or(&Value::Null))
     {
@@ -144,10 +132,6 @@ pub(crate) async fn http_action(run: &RunState, action: &Action, inputs: Value) 
     }
     if let Some(cookie) = field_ci(&inputs, "cookie").and_then(Value::as_str) {
         headers.push(("Cookie".into(), cookie.to_string()));
-    }
-    if let Some(a) = &authorization {
-        headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
-        headers.push(("Authorization".into(), a.clone()));
     }
     if !action.has_option("SuppressWorkflowHeaders") {
         headers.extend([
@@ -168,17 +152,51 @@ pub(crate) async fn http_action(run: &RunState, action: &Action, inputs: Value) 
         ]);
     }
     let max_body = run.engine.config.limits.max_body_bytes;
-    let request = OutboundRequest {
-        method,
-        url: url.to_string(),
-        headers,
-        body,
-    };
     let transport = run.engine.transport.clone();
+    let authentication = field_ci(&inputs, "authentication");
     let mut history = Vec::new();
     let mut attempt = 0u32;
-    let mut response = loop {
+    // Each attempt authenticates again (credentials cache their tokens), so a token that
+    // expired during the back-off is renewed and a transient token failure is retried.
+    let (mut response, request, client, steps) = loop {
         let started = run.now();
+        let authenticated =
+            match auth::apply(&*run.engine.authenticator, &ctx, authentication).await {
+                Ok(a) => a,
+                Err(failure) => {
+                    if !failure.transient || attempt >= policy.retries() {
+                        let mut o = bad(&recorded, "InvalidAuthentication", failure.message);
+                        o.retry_history = history;
+                        return o;
+                    }
+                    attempt += 1;
+                    history.push(retry_entry(
+                        started,
+                        run.now(),
+                        "BadRequest".into(),
+                        Some(outcome::error("InvalidAuthentication", failure.message)),
+                        None,
+                    ));
+                    tokio::time::sleep(policy.delay(attempt, random_unit())).await;
+                    continue;
+                }
+            };
+        let (authorization, client) = match authenticated.applied {
+            AppliedAuth::Nothing => (None, None),
+            AppliedAuth::Authorization(h) => (Some(h), None),
+            AppliedAuth::Client(c, h) => (h, Some(c)),
+        };
+        let mut request_headers = headers.clone();
+        if let Some(a) = authorization {
+            request_headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+            request_headers.push(("Authorization".into(), a));
+        }
+        let request = OutboundRequest {
+            method: method.clone(),
+            url: url.to_string(),
+            headers: request_headers,
+            body: body.clone(),
+        };
         let result = transport
             .send(request.clone(), client.as_ref(), max_body)
             .await;
@@ -187,7 +205,7 @@ pub(crate) async fn http_action(run: &RunState, action: &Action, inputs: Value) 
             Err(_) => true,
         };
         if !retry || attempt >= policy.retries() {
-            break result;
+            break (result, request, client, authenticated.steps);
         }
         attempt += 1;
         let (code, error) = match &result {
@@ -197,23 +215,12 @@ pub(crate) async fn http_action(run: &RunState, action: &Action, inputs: Value) 
                 Some(outcome::error("HttpRequestFailed", e.clone())),
             ),
         };
-        let mut entry = Map::new();
-        entry.insert("startTime".into(), json!(format_time(started)));
-        entry.insert("endTime".into(), json!(format_time(run.now())));
-        entry.insert("code".into(), json!(code));
-        entry.insert(
-            "clientRequestId".into(),
-            json!(uuid::Uuid::new_v4().to_string()),
-        );
-        if let Some(e) = error {
-            entry.insert("error".into(), e);
-        }
-        if let Ok(r) = &result
-            && let Some(id) = r.header("x-ms-request-id")
-        {
-            entry.insert("serviceRequestId".into(), json!(id));
-        }
-        history.push(Value::Object(entry));
+        let service_id = result
+            .as_ref()
+            .ok()
+            .and_then(|r| r.header("x-ms-request-id"))
+            .map(str::to_string);
+        history.push(retry_entry(started, run.now(), code, error, service_id));
         let mut wait = policy.delay(attempt, random_unit());
         if let Ok(r) = &result
             && r.status == 429
@@ -296,5 +303,31 @@ pub(crate) async fn http_action(run: &RunState, action: &Action, inputs: Value) 
     };
     o.inputs = Some(recorded);
     o.retry_history = history;
+    o.authentication_steps = steps.iter().map(AuthenticationStep::to_json).collect();
     o
+}
+
+/// One `retryHistory` entry.
+fn retry_entry(
+    started: std::time::SystemTime,
+    ended: std::time::SystemTime,
+    code: String,
+    error: Option<Value>,
+    service_request_id: Option<String>,
+) -> Value {
+    let mut entry = Map::new();
+    entry.insert("startTime".into(), json!(format_time(started)));
+    entry.insert("endTime".into(), json!(format_time(ended)));
+    entry.insert("code".into(), json!(code));
+    entry.insert(
+        "clientRequestId".into(),
+        json!(uuid::Uuid::new_v4().to_string()),
+    );
+    if let Some(e) = error {
+        entry.insert("error".into(), e);
+    }
+    if let Some(id) = service_request_id {
+        entry.insert("serviceRequestId".into(), json!(id));
+    }
+    Value::Object(entry)
 }
