@@ -185,9 +185,9 @@ def test_role_assignment_missing(sky):
     assert "retryHistory" not in call, "a refusal is not retried"
 
 
-def test_certificate_key_disabled(sky):
-    from azure.identity import ClientSecretCredential
+def test_certificate_disabled(sky):
     from azure.core.pipeline.transport import RequestsTransport
+    from azure.identity import ClientSecretCredential
     from azure.keyvault.certificates import CertificateClient
 
     transport = RequestsTransport(connection_verify=sky.ca, use_env_settings=False)

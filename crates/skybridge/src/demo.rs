@@ -225,16 +225,21 @@ async fn chain(
     let ca = std::fs::read_to_string(field(&endpoints, &["ca_certificate"])?)?;
     let roots = skybridge_pki::pem::certificates(&ca)?;
     // The demo resolves Skybridge's names itself, so it needs no hosts-file entries.
-    let mut builder = skybridge_net::client_builder(&roots, Duration::from_secs(30))?;
-    for host in endpoints["hosts"]
+    let hosts: Vec<String> = endpoints["hosts"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
-    {
-        builder = builder.resolve(host, listen);
-    }
-    let http = builder.build()?;
+        .map(str::to_string)
+        .collect();
+    let new_client = move || -> anyhow::Result<reqwest::Client> {
+        let mut builder = skybridge_net::client_builder(&roots, Duration::from_secs(30))?;
+        for host in &hosts {
+            builder = builder.resolve(host, listen);
+        }
+        Ok(builder.build()?)
+    };
+    let http = new_client()?;
     let authority = AuthorityClient::new(http.clone(), field(&endpoints, &["authority"])?);
     let partner = field(&endpoints, &["tenants", "partner", "tenant_id"])?;
     let identity = &endpoints["managed_identities"]["orders-sync"];
@@ -340,10 +345,8 @@ async fn chain(
                 Some(runs) if matches!(variant, Variant::Vault) => {
                     let targets = crate::demo_bench::ChainTargets {
                         http: http.clone(),
-                        authority: AuthorityClient::new(
-                            http.clone(),
-                            field(&endpoints, &["authority"])?,
-                        ),
+                        new_client: Box::new(new_client),
+                        authority: field(&endpoints, &["authority"])?.to_string(),
                         partner: partner.to_string(),
                         client_id: field(
                             &endpoints,

@@ -5,6 +5,8 @@
 //! - **cold**: no cached token on the client — every run gets a managed-identity token, reads
 //!   the vault certificate, has the vault sign the assertion, buys the partner token and calls
 //!   the gateway (validate-jwt) and the backend;
+//! - **cold, new connections**: the same with a new HTTP client per run, so each run also pays
+//!   three TLS handshakes (authority, vault, gateway) — a process's very first chain;
 //! - **warm**: the partner token is cached (`CachedCredential`) — a cache lookup and the gateway
 //!   call;
 //! - **workflow**: the seed workflow `orders-sync` triggered through its callback URL (its
@@ -24,8 +26,10 @@ use skybridge_jose::SystemClock;
 pub struct ChainTargets {
     /// Client trusting the dev CA and resolving Skybridge's hosts.
     pub http: reqwest::Client,
-    /// The partner tenant's authority.
-    pub authority: AuthorityClient,
+    /// Builds another such client (no pooled connections).
+    pub new_client: Box<dyn Fn() -> anyhow::Result<reqwest::Client> + Send + Sync>,
+    /// The authority's URL.
+    pub authority: String,
     /// Partner tenant id.
     pub partner: String,
     /// `home-integration`'s client id.
@@ -41,26 +45,25 @@ pub struct ChainTargets {
 }
 
 impl ChainTargets {
-    /// The vault-signed chain with fresh credential objects (nothing cached client-side).
-    fn credential(&self) -> ClientAssertionCredential {
+    /// The vault-signed chain with fresh credential objects (nothing cached client-side),
+    /// calling through `http`.
+    fn credential(&self, http: &reqwest::Client) -> ClientAssertionCredential {
         let mi: Arc<dyn TokenCredential> = Arc::new(ManagedIdentityCredential::new(
-            self.http.clone(),
+            http.clone(),
             self.source.clone(),
             None,
         ));
-        let assertion =
-            VaultSignedAssertion::new(self.http.clone(), &self.vault, "partner-client", mi);
+        let assertion = VaultSignedAssertion::new(http.clone(), &self.vault, "partner-client", mi);
         ClientAssertionCredential::new(
-            self.authority.clone(),
+            AuthorityClient::new(http.clone(), &self.authority),
             &self.partner,
             &self.client_id,
             Arc::new(assertion),
         )
     }
 
-    async fn call_gateway(&self, token: &str) -> anyhow::Result<()> {
-        let response = self
-            .http
+    async fn call_gateway(&self, http: &reqwest::Client, token: &str) -> anyhow::Result<()> {
+        let response = http
             .get(&self.orders_url)
             .bearer_auth(token)
             .send()
@@ -119,16 +122,29 @@ pub async fn measure(t: &ChainTargets, runs: usize) -> anyhow::Result<()> {
     let runs = runs.max(1);
     let warmup = (runs / 10).clamp(1, 20);
     let cold_once = || async {
-        let token = t.credential().get_token("api://orders/.default").await?;
-        t.call_gateway(&token.token.token).await
+        let token = t
+            .credential(&t.http)
+            .get_token("api://orders/.default")
+            .await?;
+        t.call_gateway(&t.http, &token.token.token).await
     };
     timed(warmup, cold_once).await?;
     let cold = timed(runs, cold_once).await?;
 
-    let cached = CachedCredential::new(t.credential(), Arc::new(SystemClock));
+    let first_once = || async {
+        let http = (t.new_client)()?;
+        let token = t
+            .credential(&http)
+            .get_token("api://orders/.default")
+            .await?;
+        t.call_gateway(&http, &token.token.token).await
+    };
+    let first = timed(runs, first_once).await?;
+
+    let cached = CachedCredential::new(t.credential(&t.http), Arc::new(SystemClock));
     let warm_once = || async {
         let token = cached.get_token("api://orders/.default").await?;
-        t.call_gateway(&token.token.token).await
+        t.call_gateway(&t.http, &token.token.token).await
     };
     timed(warmup, warm_once).await?;
     let warm = timed(runs, warm_once).await?;
@@ -155,6 +171,7 @@ pub async fn measure(t: &ChainTargets, runs: usize) -> anyhow::Result<()> {
     println!("| seed chain (ms) | runs | min | p50 | p90 | p99 | max | mean |");
     println!("|---|---|---|---|---|---|---|---|");
     println!("{}", cold.row("cold: no cached token"));
+    println!("{}", first.row("cold, new connections each run"));
     println!("{}", warm.row("warm: cached partner token"));
     println!("{}", workflow.row("workflow orders-sync run"));
     Ok(())
