@@ -4,6 +4,7 @@ vault signs (the private key never leaves the vault), calls the partner's gatewa
 validates the partner token, and the Response returns the partner's orders. Then the run is read
 back from the Logic Apps management API. Uses its own server on the repository's seed world."""
 
+import time
 from pathlib import Path
 
 import pytest
@@ -39,9 +40,15 @@ def test_seed_workflow_runs_the_chain(seed):
     run_id = response.headers["x-ms-workflow-run-id"]
 
     management = workflow["management_url"]
-    runs = requests.get(f"{management}/runs", verify=seed.ca, timeout=HTTP_TIMEOUT)
-    assert runs.status_code == 200, runs.text
-    run = next(r for r in runs.json()["value"] if r["name"] == run_id)
+    # The Response action answers the caller before the run ends (as in Logic Apps): wait for it.
+    deadline = time.monotonic() + HTTP_TIMEOUT
+    while True:
+        runs = requests.get(f"{management}/runs", verify=seed.ca, timeout=HTTP_TIMEOUT)
+        assert runs.status_code == 200, runs.text
+        run = next(r for r in runs.json()["value"] if r["name"] == run_id)
+        if run["properties"]["status"] != "Running" or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert run["properties"]["status"] == "Succeeded"
     actions = requests.get(f"{management}/runs/{run_id}/actions", verify=seed.ca, timeout=HTTP_TIMEOUT)
     assert actions.status_code == 200, actions.text
