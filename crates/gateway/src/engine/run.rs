@@ -218,15 +218,16 @@ fn finish(mut x: Exec<'_>, request_bytes: usize) -> Outcome {
     }
 }
 
-/// Runs `program` for one request.
+/// Runs `program` for one request; `request_id` becomes `context.RequestId`.
 pub async fn run(
     services: &Services,
     program: &Program,
     facts: &RequestFacts,
     request: RequestState,
+    request_id: Uuid,
 ) -> Outcome {
     let request_bytes = request.body.len();
-    let mut x = Exec::new(services, facts, request);
+    let mut x = Exec::new(services, facts, request, request_id);
     if let Err(f) = pipeline(&mut x, program).await {
         on_error(&mut x, program, f).await;
     }
@@ -241,8 +242,9 @@ pub async fn run_builtin_error(
     facts: &RequestFacts,
     request: RequestState,
     error: PolicyError,
+    request_id: Uuid,
 ) -> Outcome {
-    let mut x = Exec::new(services, facts, request);
+    let mut x = Exec::new(services, facts, request, request_id);
     let meta = Meta {
         name: "builtin",
         path: "".into(),

@@ -205,6 +205,16 @@ impl RequestState {
     }
 }
 
+/// A fresh `context.RequestId` (a random v4 UUID). aws-lc's generator (a per-thread DRBG)
+/// rather than `Uuid::new_v4`, which makes a `getrandom` system call per request.
+pub fn new_request_id() -> Uuid {
+    let mut bytes = [0u8; 16];
+    match aws_lc_rs::rand::fill(&mut bytes) {
+        Ok(()) => uuid::Builder::from_random_bytes(bytes).into_uuid(),
+        Err(_) => Uuid::new_v4(),
+    }
+}
+
 /// Joins a base path and a relative path with exactly one `/`.
 pub fn join_path(base: &str, rel: &str) -> String {
     let base = base.trim_end_matches('/');
@@ -308,8 +318,13 @@ pub struct Exec<'r> {
 }
 
 impl<'r> Exec<'r> {
-    /// Starts a request.
-    pub fn new(services: &'r Services, facts: &'r RequestFacts, request: RequestState) -> Self {
+    /// Starts a request whose `context.RequestId` is `request_id`.
+    pub fn new(
+        services: &'r Services,
+        facts: &'r RequestFacts,
+        request: RequestState,
+        request_id: Uuid,
+    ) -> Self {
         Self {
             services,
             facts,
@@ -317,7 +332,7 @@ impl<'r> Exec<'r> {
             response: ResponseState::ok(),
             vars: HashMap::new(),
             last_error: None,
-            request_id: Uuid::new_v4(),
+            request_id,
             started_ms: services.clock.now_ms(),
             traces: Vec::new(),
             extra_headers: Vec::new(),

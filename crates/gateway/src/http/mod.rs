@@ -13,12 +13,13 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::response::Response;
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
+use uuid::Uuid;
 
 use crate::engine::cors::{first_cors, is_preflight, preflight};
 use crate::engine::errors::{builtin, error_body};
 use crate::engine::run::{Outcome, run, run_builtin_error};
-use crate::engine::state::{RequestFacts, RequestState, ResponseState};
+use crate::engine::state::{RequestFacts, RequestState, ResponseState, new_request_id};
 use crate::engine::transform::parse_query;
 use crate::expr::UrlValue;
 use crate::gateway::Gateway;
@@ -113,26 +114,68 @@ fn api_realm(url: &UrlValue, api_path: &str) -> String {
     realm
 }
 
-fn log(outcome: &Outcome, method: &str, path: &str, api: &str, operation: &str) {
+/// The response header carrying `context.RequestId`. APIM itself sends no request id
+/// header (its docs point users at `context.RequestId` and a `set-header` policy to expose
+/// one: learn.microsoft.com/azure/api-management/policies/add-correlation-id); the Azure
+/// services Microsoft fronts with API Management answer with `apim-request-id`
+/// (microsoft/sample-app-aoai-chatGPT#320, microsoft/attested-ohttp-server#46, where their
+/// gateway policy overrides any value from the backend). Skybridge sends that header on every
+/// response, overriding a backend's or a policy's, so that the value a client reports is
+/// always the id in the gateway's log line and in a 500 body's `activityId`.
+pub const REQUEST_ID_HEADER: &str = "apim-request-id";
+
+fn stamp(response: &mut Response, request_id: Uuid) {
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    let id = request_id.hyphenated().encode_lower(&mut buf);
+    if let Ok(v) = HeaderValue::from_str(id) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID_HEADER), v);
+    }
+}
+
+/// What the per-request log line says about a request.
+struct Line<'a> {
+    method: &'a str,
+    path: &'a str,
+    api: &'a str,
+    operation: &'a str,
+}
+
+fn log(line: &Line<'_>, request_id: Uuid, status: u16, last_error: &str) {
+    tracing::info!(
+        target: "skybridge_gateway::request",
+        request_id = %request_id,
+        method = line.method,
+        path = line.path,
+        api = line.api,
+        operation = line.operation,
+        status,
+        last_error,
+        "gateway request"
+    );
+}
+
+fn finish(line: &Line<'_>, outcome: Outcome) -> Response {
     let reason = outcome
         .last_error
         .as_ref()
         .map(|e| e.reason.as_str())
         .unwrap_or("");
-    tracing::info!(
-        target: "skybridge_gateway::request",
-        request_id = %outcome.request_id,
-        method,
-        path,
-        api,
-        operation,
-        status = outcome.response.status,
-        last_error = reason,
-        "gateway request"
-    );
+    log(line, outcome.request_id, outcome.response.status, reason);
+    to_response(outcome.response)
 }
 
+/// Every response leaves with the request id, including those written before any policy
+/// runs (body too large, CORS preflight).
 async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
+    let request_id = new_request_id();
+    let mut response = dispatch(&gw, req, request_id).await;
+    stamp(&mut response, request_id);
+    response
+}
+
+async fn dispatch(gw: &Gateway, req: Request, request_id: Uuid) -> Response {
     let compiled = gw.snapshot();
     let services = gw.services();
     let (parts, body) = req.into_parts();
@@ -140,10 +183,18 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.0.ip());
+    let path = parts.uri.path().to_owned();
+    let method = parts.method.as_str();
+    let mut line = Line {
+        method,
+        path: &path,
+        api: "",
+        operation: "",
+    };
     let Ok(body) = to_bytes(body, compiled.max_body).await else {
+        log(&line, request_id, 413, "");
         return json_error(413, "Request entity is too large or could not be read.");
     };
-    let path = parts.uri.path().to_owned();
     let query = parse_query(parts.uri.query().unwrap_or(""));
     let mut request = RequestState {
         method: parts.method.as_str().to_owned(),
@@ -156,7 +207,6 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
         client_ip,
     };
     let segs = segments(&path);
-    let method = parts.method.as_str();
 
     let Some(api) = compiled
         .apis
@@ -169,11 +219,12 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
             &RequestFacts::default(),
             request,
             builtin::operation_not_found(),
+            request_id,
         )
         .await;
-        log(&outcome, method, &path, "", "");
-        return to_response(outcome.response);
+        return finish(&line, outcome);
     };
+    line.api = &api.info.id;
     let rest = rest_path(&path, api.segments.len());
     let rest_segs = segments(&rest);
 
@@ -190,7 +241,9 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
             .and_then(|(op, _)| op.programs.get(&None).cloned())
             .unwrap_or_else(|| compiled.global.clone());
         if let Some(c) = first_cors(&program.inbound) {
-            return to_response(preflight(c, &parts.headers));
+            let response = preflight(c, &parts.headers);
+            log(&line, request_id, response.status, "");
+            return to_response(response);
         }
     }
 
@@ -206,11 +259,12 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
             &facts,
             request,
             builtin::operation_not_found(),
+            request_id,
         )
         .await;
-        log(&outcome, method, &path, &api.info.id, "");
-        return to_response(outcome.response);
+        return finish(&line, outcome);
     };
+    line.operation = &op.info.id;
     let mut facts = RequestFacts {
         api: api.info.clone(),
         operation: op.info.clone(),
@@ -234,9 +288,9 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
                 .get(&None)
                 .cloned()
                 .unwrap_or_else(|| compiled.global.clone());
-            let outcome = run_builtin_error(services, &program, &facts, request, e).await;
-            log(&outcome, method, &path, &api.info.id, &op.info.id);
-            return to_response(outcome.response);
+            let outcome =
+                run_builtin_error(services, &program, &facts, request, e, request_id).await;
+            return finish(&line, outcome);
         }
     };
     facts.product = selection
@@ -260,7 +314,6 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
         .or_else(|| op.programs.get(&None))
         .cloned()
         .unwrap_or_else(|| compiled.global.clone());
-    let outcome = run(services, &program, &facts, request).await;
-    log(&outcome, method, &path, &api.info.id, &op.info.id);
-    to_response(outcome.response)
+    let outcome = run(services, &program, &facts, request, request_id).await;
+    finish(&line, outcome)
 }

@@ -15,4 +15,5 @@ mod limits;
 mod load_errors;
 mod net;
 mod policies;
+mod request_id;
 mod rotation;
