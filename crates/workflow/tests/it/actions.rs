@@ -1,7 +1,5 @@
 //! The action catalogue, one behaviour at a time.
-#![allow(clippy::unwrap_used)]
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use skybridge_workflow::definition::{self, ParameterSources, WorkflowOptions};
 

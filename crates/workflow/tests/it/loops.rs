@@ -1,7 +1,5 @@
 //! Foreach and Until: concurrency, repetition records, limits and runaway guards.
-#![allow(clippy::unwrap_used)]
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use skybridge_workflow::EngineConfig;
 

@@ -1,11 +1,9 @@
 //! The Http action: request shape, authentication, retry policies on a paused clock, the 202
 //! polling pattern, and a real socket round trip.
-#![allow(clippy::unwrap_used)]
-mod common;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use skybridge_workflow::EngineConfig;
 

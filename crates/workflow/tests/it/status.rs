@@ -1,7 +1,5 @@
 //! runAfter semantics and status resolution (research/workflow.md §5), as tables.
-#![allow(clippy::unwrap_used)]
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use skybridge_workflow::status::{Status, resolve_container};
 

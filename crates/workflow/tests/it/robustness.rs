@@ -1,11 +1,9 @@
 //! Bad input never panics: mutated definitions, run-time expression failures, size limits,
 //! and many concurrent runs that do not disturb each other.
-#![allow(clippy::unwrap_used)]
-mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use skybridge_workflow::EngineConfig;
 use skybridge_workflow::definition::{self, WorkflowOptions};

@@ -1,13 +1,11 @@
 //! Complete workflows written the way Logic Apps users write them (tests/data/*), run end to
 //! end and compared with the run history we expect.
-#![allow(clippy::unwrap_used)]
-mod common;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::common::*;
 use axum::body::Body;
 use axum::http::Request;
-use common::*;
 use serde_json::{Value, json};
 use skybridge_workflow::definition::{self, WorkflowOptions};
 use skybridge_workflow::history::{StoredAction, StoredRun};

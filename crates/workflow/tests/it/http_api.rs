@@ -1,9 +1,7 @@
 //! Request-trigger round trips and the management API over the axum router.
-#![allow(clippy::unwrap_used)]
-mod common;
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::*;
 use serde_json::{Value, json};
 use skybridge_workflow::EngineConfig;
 use skybridge_workflow::http::{WorkflowApi, router};

@@ -1,8 +1,6 @@
 //! Loading: document shapes, tolerance, and every kind of broken definition as a located
 //! InvalidTemplate error.
-#![allow(clippy::unwrap_used)]
-mod common;
-use common::wf;
+use crate::common::wf;
 use serde_json::{Value, json};
 use skybridge_workflow::definition::{
     self, ActionKind, LoadError, TriggerKind, WorkflowKind, WorkflowOptions,
