@@ -465,6 +465,19 @@ class Skybridge:
         kwargs.setdefault("verify", self.ca)
         return requests.post(url, **kwargs)
 
+    def trigger_workflow(self, name: str) -> tuple[requests.Response, str]:
+        """POSTs `{}` to workflow `name`'s callback URL; returns the answer and the run id."""
+        response = self.post(self.endpoints["workflows"][name]["trigger_url"], json={})
+        return response, response.headers["x-ms-workflow-run-id"]
+
+    def run_action(self, name: str, run_id: str, action: str) -> dict:
+        """An action's run-history record (its `properties`) from the Logic Apps management API.
+        Asserts that no token or assertion (`eyJ…`) appears in it."""
+        r = self.get(f"{self.endpoints['workflows'][name]['management_url']}/runs/{run_id}/actions/{action}")
+        assert r.status_code == 200, r.text
+        assert "eyJ" not in r.text, "no token or assertion in the run history"
+        return r.json()["properties"]
+
     def discovery(self, tenant: str, v1: bool = False) -> dict:
         path = ".well-known/openid-configuration" if v1 else "v2.0/.well-known/openid-configuration"
         r = self.get(f"{self.authority}/{tenant}/{path}")

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 import harness
-from harness import HTTP_TIMEOUT, Skybridge
+from harness import Skybridge
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed"
 ADMIN_SECRET = "faults-admin-secret-0123456789"
@@ -153,16 +153,9 @@ def sky(tmp_path_factory, skybridge_dns):
 
 
 def trigger(sky: Skybridge, name: str) -> tuple[requests.Response, dict]:
-    """Runs workflow `name`; returns its answer and the Http action's run-history properties."""
-    wf = sky.endpoints["workflows"][name]
-    response = requests.post(wf["trigger_url"], json={}, verify=sky.ca, timeout=HTTP_TIMEOUT)
-    run_id = response.headers["x-ms-workflow-run-id"]
-    action = requests.get(
-        f"{wf['management_url']}/runs/{run_id}/actions/Get_partner_orders", verify=sky.ca, timeout=HTTP_TIMEOUT
-    )
-    assert action.status_code == 200, action.text
-    assert "eyJ" not in action.text, "no token or assertion in the run history"
-    return response, action.json()["properties"]
+    """Runs workflow `name`; returns its answer and the Http action's run-history record."""
+    response, run_id = sky.trigger_workflow(name)
+    return response, sky.run_action(name, run_id, "Get_partner_orders")
 
 
 def assert_auth_failure(response: requests.Response, call: dict, step: str, *fragments: str) -> str:

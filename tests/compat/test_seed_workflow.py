@@ -29,7 +29,7 @@ def seed(tmp_path_factory, skybridge_dns):
 
 def test_seed_workflow_runs_the_chain(seed):
     workflow = seed.endpoints["workflows"]["orders-sync"]
-    response = requests.post(workflow["trigger_url"], json={}, verify=seed.ca, timeout=HTTP_TIMEOUT)
+    response, run_id = seed.trigger_workflow("orders-sync")
     assert response.status_code == 200, response.text
     body = response.json()
     assert [o["id"] for o in body["orders"]] == ["1001", "1002"]
@@ -37,7 +37,6 @@ def test_seed_workflow_runs_the_chain(seed):
     assert body["calledAs"]["roles"] == ["Orders.Read"]
     assert body["calledAs"]["client"] == seed.app_id("partner/home-integration")
     assert body["calledAs"]["tenant"] == seed.tenant_id("partner")
-    run_id = response.headers["x-ms-workflow-run-id"]
 
     management = workflow["management_url"]
     # The Response action answers the caller before the run ends (as in Logic Apps): wait for it.
@@ -58,10 +57,7 @@ def test_seed_workflow_runs_the_chain(seed):
     assert "eyJ" not in actions.text
     # The Http action's run history shows each step of token acquisition (Skybridge's
     # `authenticationSteps`): the identity, the vault certificate and key, the partner tenant.
-    call = requests.get(
-        f"{management}/runs/{run_id}/actions/Get_partner_orders", verify=seed.ca, timeout=HTTP_TIMEOUT
-    ).json()["properties"]
-    steps = call["authenticationSteps"]
+    steps = seed.run_action("orders-sync", run_id, "Get_partner_orders")["authenticationSteps"]
     assert [s["step"] for s in steps] == [
         "managed identity token",
         "read vault certificate",
@@ -77,39 +73,26 @@ def test_seed_workflow_runs_the_chain(seed):
 
 def test_federated_workflow_runs_without_any_certificate(seed):
     """`orders-sync-federated`: a user-assigned identity's token is the client assertion."""
-    workflow = seed.endpoints["workflows"]["orders-sync-federated"]
-    response = requests.post(workflow["trigger_url"], json={}, verify=seed.ca, timeout=HTTP_TIMEOUT)
+    response, run_id = seed.trigger_workflow("orders-sync-federated")
     assert response.status_code == 200, response.text
     body = response.json()
     assert [o["id"] for o in body["orders"]] == ["1001", "1002"]
     assert body["calledAs"]["client"] == seed.app_id("home/orders-federation")
     assert body["calledAs"]["tenant"] == seed.tenant_id("partner")
-    run_id = response.headers["x-ms-workflow-run-id"]
-    call = requests.get(
-        f"{workflow['management_url']}/runs/{run_id}/actions/Get_partner_orders",
-        verify=seed.ca,
-        timeout=HTTP_TIMEOUT,
-    ).json()["properties"]
-    steps = call["authenticationSteps"]
+    steps = seed.run_action("orders-sync-federated", run_id, "Get_partner_orders")["authenticationSteps"]
     assert [s["step"] for s in steps] == ["managed identity token", "token request"]
     assert "api://AzureADTokenExchange" in steps[0]["detail"]
 
 
 def test_refused_workflow_shows_why_the_chain_exists(seed):
     """`orders-sync-refused`: the managed identity alone cannot get a partner token."""
-    workflow = seed.endpoints["workflows"]["orders-sync-refused"]
-    response = requests.post(workflow["trigger_url"], json={}, verify=seed.ca, timeout=HTTP_TIMEOUT)
+    response, run_id = seed.trigger_workflow("orders-sync-refused")
     assert response.status_code == 502, response.text
     error = response.json()["error"]
     assert error["code"] == "InvalidAuthentication"
     assert error["message"].startswith("managed identity token: ")
     assert "AADSTS500011" in error["message"]
-    run_id = response.headers["x-ms-workflow-run-id"]
-    call = requests.get(
-        f"{workflow['management_url']}/runs/{run_id}/actions/Get_partner_orders",
-        verify=seed.ca,
-        timeout=HTTP_TIMEOUT,
-    ).json()["properties"]
+    call = seed.run_action("orders-sync-refused", run_id, "Get_partner_orders")
     assert call["status"] == "Failed"
     assert call["code"] == "BadRequest"
     assert "retryHistory" not in call, "a refusal is not retried"
