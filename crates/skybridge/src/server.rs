@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -73,6 +73,35 @@ async fn dispatch(State(hosts): State<HostRoutes>, req: Request) -> Response {
     }
 }
 
+/// How long a client may take to send a request's header block (request line and headers)
+/// before its connection is closed without a response. Long enough for any real client on a
+/// slow link (nginx's `client_header_timeout` is 60 s, Go's `ReadHeaderTimeout` is unset by
+/// default but commonly 10–30 s); short enough that idle or stalled sockets do not pile up.
+///
+/// In hyper 1.x (`proto/h1/conn.rs`, `poll_read_head`) the same timer also runs while a
+/// keep-alive connection waits for its *next* request: it starts when hyper begins reading a
+/// head, i.e. right after the previous response, so a keep-alive connection idle for this
+/// long is closed too (gracefully: nothing was read, no error). That makes this the HTTP/1
+/// keep-alive idle timeout as well; clients and pools reconnect transparently (nginx's
+/// default `keepalive_timeout` is 75 s, Azure's load balancers idle out at 4 min). A
+/// connection under load never waits that long, so throughput is unaffected.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Connection limits of [`serve_with`].
+#[derive(Debug, Clone, Copy)]
+pub struct ServeOptions {
+    /// See [`HEADER_READ_TIMEOUT`].
+    pub header_read_timeout: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: HEADER_READ_TIMEOUT,
+        }
+    }
+}
+
 /// Serves `app` over TLS on `listener` until `shutdown` resolves, then lets open requests
 /// finish (up to 10 s).
 pub async fn serve(
@@ -81,9 +110,33 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()>,
 ) {
+    serve_with(listener, tls, app, shutdown, ServeOptions::default()).await;
+}
+
+/// [`serve`] with explicit limits (tests use short ones).
+pub async fn serve_with(
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    app: Router,
+    shutdown: impl Future<Output = ()>,
+    options: ServeOptions,
+) {
     let acceptor = TlsAcceptor::from(tls);
     let graceful = GracefulShutdown::new();
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // hyper enforces header_read_timeout only with a timer; without one it never fires.
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(options.header_read_timeout);
+    builder.http2().timer(TokioTimer::new());
+    // The protocol comes from ALPN, not from sniffing the first bytes: auto's version sniffing
+    // waits for the client's first bytes with no timeout at all, so a client that finished
+    // the TLS handshake and then sent nothing would hold its connection forever. HTTP/2 over
+    // TLS is always negotiated with ALPN `h2` (RFC 9113 §3.2); anything else is HTTP/1.
+    // No Skybridge service uses HTTP upgrades, so connections are served without them.
+    let h1 = builder.clone().http1_only();
+    let h2 = builder.http2_only();
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -108,7 +161,7 @@ pub async fn serve(
                 r
             },
         ));
-        let builder = builder.clone();
+        let (h1, h2) = (h1.clone(), h2.clone());
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream))
@@ -121,7 +174,11 @@ pub async fn serve(
                 }
                 Err(_) => return,
             };
-            let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls), service);
+            let builder = match tls.get_ref().1.alpn_protocol() {
+                Some(b"h2") => &h2,
+                _ => &h1,
+            };
+            let conn = builder.serve_connection(TokioIo::new(tls), service);
             if let Err(e) = watcher.watch(conn.into_owned()).await {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
@@ -179,5 +236,128 @@ mod tests {
         );
         assert_eq!(host_of("https://a.b:1/x", None).as_deref(), Some("a.b"));
         assert_eq!(host_of("/x", None), None);
+    }
+
+    /// A TLS server for "localhost" answering `ok`, with `timeout` as header read timeout;
+    /// returns its port and a client config trusting it.
+    async fn server(timeout: Duration) -> (u16, Arc<rustls::ClientConfig>) {
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let ca = skybridge_pki::DevCa::generate("test CA", now - 10, 2).unwrap();
+        let tls =
+            Arc::new(crate::tls::server_config(&ca, &["localhost".to_string()], now - 5).unwrap());
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(rustls_pki_types::CertificateDer::from(
+                ca.cert_der().to_vec(),
+            ))
+            .unwrap();
+        let mut client = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        client.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let app = Router::new().fallback(|| async { "ok" });
+        let options = ServeOptions {
+            header_read_timeout: timeout,
+        };
+        tokio::spawn(serve_with(
+            listener,
+            tls,
+            app,
+            std::future::pending(),
+            options,
+        ));
+        (port, Arc::new(client))
+    }
+
+    type Tls = tokio_rustls::client::TlsStream<tokio::net::TcpStream>;
+
+    async fn connect(port: u16, client: &Arc<rustls::ClientConfig>) -> Tls {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+        tokio_rustls::TlsConnector::from(client.clone())
+            .connect(name, tcp)
+            .await
+            .unwrap()
+    }
+
+    /// Reads until the server closes the connection (EOF or reset); returns what arrived
+    /// and how long it took, failing after 5 s.
+    async fn until_closed(tls: &mut Tls) -> (String, Duration) {
+        use tokio::io::AsyncReadExt;
+        let started = std::time::Instant::now();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 1024];
+        loop {
+            match tokio::time::timeout(Duration::from_secs(5), tls.read(&mut buf)).await {
+                Err(_) => panic!("still open after 5 s; read {got:?}"),
+                Ok(Ok(0) | Err(_)) => break,
+                Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+        (
+            String::from_utf8_lossy(&got).into_owned(),
+            started.elapsed(),
+        )
+    }
+
+    const TIMEOUT: Duration = Duration::from_millis(300);
+
+    #[tokio::test]
+    async fn a_stalled_header_block_is_cut_off() {
+        use tokio::io::AsyncWriteExt;
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let (port, client) = server(TIMEOUT).await;
+        // Half a header block, then nothing: closed without a response once the time is up.
+        let mut tls = connect(port, &client).await;
+        tls.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+            .await
+            .unwrap();
+        tls.flush().await.unwrap();
+        let (got, waited) = until_closed(&mut tls).await;
+        assert_eq!(got, "", "no response to a request never finished");
+        assert!(waited >= TIMEOUT - Duration::from_millis(50), "{waited:?}");
+        // Not a single byte after the handshake: closed as well (no protocol sniffing wait).
+        let mut tls = connect(port, &client).await;
+        let (got, _) = until_closed(&mut tls).await;
+        assert_eq!(got, "");
+    }
+
+    #[tokio::test]
+    async fn keep_alive_serves_requests_then_idles_out() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let (port, client) = server(TIMEOUT).await;
+        let mut tls = connect(port, &client).await;
+        // Requests that keep coming, each well within the timeout, share the connection for
+        // longer than the timeout in total.
+        for _ in 0..4 {
+            tls.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                .await
+                .unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !got.ends_with(b"\r\n\r\nok") {
+                let n = tls.read(&mut buf).await.unwrap();
+                assert_ne!(n, 0, "closed mid-response: {got:?}");
+                got.extend_from_slice(&buf[..n]);
+            }
+            assert!(got.starts_with(b"HTTP/1.1 200 OK\r\n"));
+            tokio::time::sleep(TIMEOUT / 2).await;
+        }
+        // hyper's header read timer also runs while waiting for the next request: an idle
+        // keep-alive connection is closed after the same time, without a response.
+        let (got, waited) = until_closed(&mut tls).await;
+        assert_eq!(got, "");
+        assert!(waited < TIMEOUT * 3, "{waited:?}");
     }
 }
