@@ -1,6 +1,9 @@
-//! The credentials against a real authority, managed-identity endpoint and a Key Vault stand-in
-//! served on loopback, with an injected clock for the cache.
+//! The credentials against a real authority, managed-identity endpoint and Key Vault (a
+//! stand-in, and the real vault over HTTPS in `real_vault`) served on loopback, with an
+//! injected clock for the cache.
 #![allow(clippy::unwrap_used)]
+
+mod real_vault;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -42,15 +45,23 @@ struct World {
 const SECRET: &str = "a-client-secret-of-some-length";
 
 async fn world() -> World {
+    world_with(None).await
+}
+
+/// The authority's world; `local_vault_resource` names a local Key Vault resource the
+/// authority issues tokens for.
+async fn world_with(local_vault_resource: Option<String>) -> World {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let store = Arc::new(SqliteStore::open_in_memory().await.unwrap());
     let root = Arc::new(RootKey::from_bytes(&[5; 32]).unwrap());
+    let mut config = AuthorityConfig::new(url.clone(), url.clone());
+    config.local_vault_resource = local_vault_resource;
     let authority = Arc::new(Authority::new(
         store.clone(),
         root.clone(),
         Arc::new(SystemClock),
-        AuthorityConfig::new(url.clone(), url.clone()),
+        config,
     ));
     let home = authority
         .ensure_tenant(&TenantSpec {
