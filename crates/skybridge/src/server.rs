@@ -1,6 +1,7 @@
 //! The one HTTPS listener: TLS by SNI, then routing by `Host` to each service's router, with
 //! graceful shutdown.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,32 +39,39 @@ impl HostRoutes {
     }
 }
 
-fn request_host(req: &Request) -> Option<String> {
-    let raw = req.uri().host().map(str::to_string).or_else(|| {
-        req.headers()
-            .get(header::HOST)?
-            .to_str()
-            .ok()
-            .map(str::to_string)
-    })?;
+/// The request's host, lower case and without the port; borrowed from the request unless it
+/// had to be lower-cased (this runs on every request: no allocation in the common case).
+fn request_host(req: &Request) -> Option<Cow<'_, str>> {
+    let raw = match req.uri().host() {
+        Some(h) => h,
+        None => req.headers().get(header::HOST)?.to_str().ok()?,
+    };
     // Drop the port; keep an IPv6 literal's brackets.
     let host = match raw.strip_prefix('[') {
-        Some(rest) => format!("[{}]", rest.split(']').next().unwrap_or("")),
-        None => raw.split(':').next().unwrap_or("").to_string(),
+        Some(rest) => raw.get(..rest.find(']').map_or(raw.len(), |i| i + 2))?,
+        None => raw.split(':').next().unwrap_or(""),
     };
-    Some(host.to_ascii_lowercase())
+    Some(if host.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(host.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(host)
+    })
 }
 
 async fn dispatch(State(hosts): State<HostRoutes>, req: Request) -> Response {
-    let Some(host) = request_host(&req) else {
-        return (StatusCode::BAD_REQUEST, "a Host header is required").into_response();
+    let router = match request_host(&req) {
+        None => return (StatusCode::BAD_REQUEST, "a Host header is required").into_response(),
+        Some(host) => match hosts.routes.get(host.as_ref()) {
+            Some(router) => Ok(router.clone()),
+            None => Err(host.into_owned()),
+        },
     };
-    match hosts.routes.get(&host) {
-        Some(router) => match router.clone().oneshot(req).await {
+    match router {
+        Ok(router) => match router.oneshot(req).await {
             Ok(response) => response,
             Err(never) => match never {},
         },
-        None => (
+        Err(host) => (
             StatusCode::NOT_FOUND,
             axum::Json(serde_json::json!({
                 "error": {"code": "HostNotFound", "message": format!("Skybridge serves no service at host '{host}'.")}
@@ -221,7 +229,7 @@ mod tests {
         if let Some(h) = host {
             b = b.header(header::HOST, h);
         }
-        request_host(&b.body(Body::empty()).unwrap())
+        request_host(&b.body(Body::empty()).unwrap()).map(Cow::into_owned)
     }
 
     #[test]
@@ -236,6 +244,8 @@ mod tests {
         );
         assert_eq!(host_of("https://a.b:1/x", None).as_deref(), Some("a.b"));
         assert_eq!(host_of("/x", None), None);
+        assert_eq!(host_of("/x", Some("[::1]:8443")).as_deref(), Some("[::1]"));
+        assert_eq!(host_of("/x", Some("[::1")).as_deref(), Some("[::1"));
     }
 
     /// A TLS server for "localhost" answering `ok`, with `timeout` as header read timeout;

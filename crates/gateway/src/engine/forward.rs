@@ -94,6 +94,10 @@ async fn send(
     timeout: Duration,
     follow: bool,
 ) -> Result<InboundResponse, ClientError> {
+    if !follow {
+        // The common case: one call, and the request is not copied for a possible redirect.
+        return x.services.client.send(req, timeout).await;
+    }
     let mut redirects = 0;
     loop {
         let resp = x.services.client.send(req.clone(), timeout).await?;

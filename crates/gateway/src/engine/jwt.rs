@@ -15,7 +15,7 @@ use skybridge_jose::{UnverifiedJws, VerifyingKey, decode_unverified};
 
 use super::errors::PolicyError;
 use super::state::Exec;
-use super::token_cache;
+use super::token_cache::{self, TokenContent};
 use crate::expr::{JwtValue, Value};
 use crate::policy::ast::{ClaimRule, KeyMaterial, TokenSource, ValidateJwt};
 
@@ -214,31 +214,47 @@ async fn check(
     let Some(raw) = token(x, v, source)? else {
         return Ok(Err(fail("TokenNotPresent", "JWT not present.")));
     };
-    let jws = match decode_unverified(&raw) {
-        Ok(j) => j,
-        Err(e) => {
-            return Ok(Err(fail(
-                "JwtInvalid",
-                format!("JWT is not well formed: {e}"),
-            )));
+    // A public-key signature this gateway already verified counts if that same key object is
+    // still a candidate (token_cache.rs); HMAC is cheap enough to redo. A hit also brings the
+    // token's decoded header and claims, so a cached token is not decoded again; a token is
+    // cached only after it decoded and verified, so a miss is where malformed tokens fail.
+    let now_ms = x.services.clock.now_ms();
+    let token_hash = token_cache::hash(&raw);
+    let cached = x.services.verified.get(&token_hash, now_ms);
+    let mut jws: Option<UnverifiedJws> = None;
+    if cached.is_none() {
+        match decode_unverified(&raw) {
+            Ok(j) => jws = Some(j),
+            Err(e) => {
+                return Ok(Err(fail(
+                    "JwtInvalid",
+                    format!("JWT is not well formed: {e}"),
+                )));
+            }
         }
+    }
+    let kid = match (&cached, &jws) {
+        (Some(hit), _) => hit.content.header.kid.clone(),
+        (None, Some(j)) => j.header.kid.clone(),
+        (None, None) => None,
     };
-    let kid = jws.header.kid.clone();
     let kid_matches = |id: &Option<String>| match (id, &kid) {
         (Some(id), Some(kid)) => id == kid,
         _ => true,
     };
-    // A public-key signature this gateway already verified counts if that same key object is
-    // still a candidate (token_cache.rs); HMAC is cheap enough to redo.
-    let now_ms = x.services.clock.now_ms();
-    let token_hash = token_cache::hash(&raw);
-    let cached = x.services.verified.get(&token_hash, now_ms);
+    let cached_key = cached.as_ref().map(|h| h.key.clone());
+    // The full token (signing input and signature) is decoded on a hit only when a signature
+    // must really be checked (a rotated key, an HMAC key).
+    let full =
+        |jws: &mut Option<UnverifiedJws>| jws.take().or_else(|| decode_unverified(&raw).ok());
     let mut verified_by: Option<Arc<VerifyingKey>> = None;
-    let mut public_verify = |vk: &Arc<VerifyingKey>| {
-        if cached.as_ref().is_some_and(|c| Arc::ptr_eq(c, vk)) {
+    let mut public_verify = |jws: &mut Option<UnverifiedJws>, vk: &Arc<VerifyingKey>| {
+        if cached_key.as_ref().is_some_and(|c| Arc::ptr_eq(c, vk)) {
             return true;
         }
-        let ok = jws.verify_with(vk).is_ok();
+        let j = full(jws);
+        let ok = j.as_ref().is_some_and(|j| j.verify_with(vk).is_ok());
+        *jws = j;
         if ok {
             verified_by = Some(vk.clone());
         }
@@ -251,8 +267,13 @@ async fn check(
     for key in v.keys.iter().filter(|k| kid_matches(&k.id)) {
         any_key = true;
         verified = match &key.material {
-            KeyMaterial::Symmetric(secret) => verify_hmac(&jws, secret),
-            KeyMaterial::Public(vk) => public_verify(vk),
+            KeyMaterial::Symmetric(secret) => {
+                let j = full(&mut jws);
+                let ok = j.as_ref().is_some_and(|j| verify_hmac(j, secret));
+                jws = j;
+                ok
+            }
+            KeyMaterial::Public(vk) => public_verify(&mut jws, vk),
         };
         if verified {
             break;
@@ -269,7 +290,7 @@ async fn check(
                 }
                 for (_, vk) in config.keys.iter().filter(|(id, _)| kid_matches(id)) {
                     any_key = true;
-                    if public_verify(vk) {
+                    if public_verify(&mut jws, vk) {
                         verified = true;
                         break;
                     }
@@ -295,19 +316,30 @@ async fn check(
         )));
     }
 
+    let content = match (cached, jws) {
+        (Some(hit), _) => hit.content,
+        (None, Some(j)) => Arc::new(TokenContent {
+            header: j.header,
+            claims: j.claims,
+        }),
+        // A miss always decoded the token above.
+        (None, None) => return Ok(Err(fail("JwtInvalid", "JWT is not well formed."))),
+    };
     if let Some(vk) = verified_by {
-        let exp_ms = numeric_date(&jws.claims, "exp")
+        let exp_ms = numeric_date(&content.claims, "exp")
             .ok()
             .flatten()
             .map(|e| e.saturating_mul(1000));
-        x.services.verified.insert(token_hash, vk, exp_ms, now_ms);
+        x.services
+            .verified
+            .insert(token_hash, vk, content.clone(), exp_ms, now_ms);
     }
 
     // Lifetime.
     let now = now_ms.div_euclid(1000);
     let skew = x.int(&v.clock_skew, source)?.max(0);
     let require_exp = x.boolean(&v.require_exp, source)?;
-    let claims = &jws.claims;
+    let claims = &content.claims;
     match numeric_date(claims, "exp") {
         Ok(Some(exp)) if now > exp.saturating_add(skew) => {
             return Ok(Err(fail(
@@ -399,9 +431,9 @@ async fn check(
     }
     if let Some(var) = &v.output_var {
         let jwt = JwtValue::new(
-            &jws.header.alg,
-            jws.header.typ.as_deref(),
-            jws.claims.clone(),
+            &content.header.alg,
+            content.header.typ.as_deref(),
+            content.claims.clone(),
         );
         x.vars.insert(var.clone(), Value::Jwt(Arc::new(jwt)));
     }

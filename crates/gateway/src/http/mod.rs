@@ -178,7 +178,7 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
 async fn dispatch(gw: &Gateway, req: Request, request_id: Uuid) -> Response {
     let compiled = gw.snapshot();
     let services = gw.services();
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     let client_ip = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
@@ -196,13 +196,15 @@ async fn dispatch(gw: &Gateway, req: Request, request_id: Uuid) -> Response {
         return json_error(413, "Request entity is too large or could not be read.");
     };
     let query = parse_query(parts.uri.query().unwrap_or(""));
+    let original = original_url(&parts, &query);
     let mut request = RequestState {
         method: parts.method.as_str().to_owned(),
         backend: None,
         path: String::new(),
-        original: original_url(&parts, &query),
+        original,
         query,
-        headers: parts.headers.clone(),
+        // Moved, not copied: the checks below read them from the request state.
+        headers: std::mem::take(&mut parts.headers),
         body,
         client_ip,
     };
@@ -229,10 +231,10 @@ async fn dispatch(gw: &Gateway, req: Request, request_id: Uuid) -> Response {
     let rest_segs = segments(&rest);
 
     // A CORS preflight is answered by the cors policy alone, unless the API defines OPTIONS.
-    if is_preflight(&parts.method, &parts.headers)
+    if is_preflight(&parts.method, &request.headers)
         && resolve::find_operation(api, "OPTIONS", &rest_segs, &request.query).is_none()
     {
-        let wanted = parts
+        let wanted = request
             .headers
             .get("access-control-request-method")
             .and_then(|v| v.to_str().ok())
@@ -241,7 +243,7 @@ async fn dispatch(gw: &Gateway, req: Request, request_id: Uuid) -> Response {
             .and_then(|(op, _)| op.programs.get(&None).cloned())
             .unwrap_or_else(|| compiled.global.clone());
         if let Some(c) = first_cors(&program.inbound) {
-            let response = preflight(c, &parts.headers);
+            let response = preflight(c, &request.headers);
             log(&line, request_id, response.status, "");
             return to_response(response);
         }
@@ -275,7 +277,7 @@ async fn dispatch(gw: &Gateway, req: Request, request_id: Uuid) -> Response {
     request.backend = api.backend.clone();
     request.path = rest;
 
-    let selection = match resolve::subscription(&compiled, api, &parts.headers, &request.query) {
+    let selection = match resolve::subscription(&compiled, api, &request.headers, &request.query) {
         Ok(s) => s,
         Err(e) => {
             let e = builtin::key_challenge(
