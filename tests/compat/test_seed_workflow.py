@@ -119,3 +119,46 @@ def test_the_gateway_refuses_a_home_token(seed):
     assert refused.json()["message"] == "Unauthorized. Access token is missing or invalid."
     missing = requests.get(f"{gateway}/orders", verify=seed.ca, timeout=HTTP_TIMEOUT)
     assert missing.status_code == 401
+
+
+def test_keyvault_sdks_with_the_workflows_managed_identity(seed, monkeypatch):
+    """The chain's vault half from Microsoft's SDKs, configured as on App Service: azure-identity's
+    ManagedIdentityCredential (IDENTITY_ENDPOINT + IDENTITY_HEADER of `orders-sync`) reads the
+    certificate with azure-keyvault-certificates and signs with its key through
+    azure-keyvault-keys; the signature verifies with the certificate's public key. The identity's
+    roles reach that certificate and key only."""
+    import hashlib
+
+    from azure.core.exceptions import HttpResponseError
+    from azure.core.pipeline.transport import RequestsTransport
+    from azure.identity import ManagedIdentityCredential
+    from azure.keyvault.certificates import CertificateClient
+    from azure.keyvault.keys import KeyClient
+    from azure.keyvault.keys.crypto import CryptographyClient, SignatureAlgorithm
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    for var in harness.MI_ENV_VARS:
+        monkeypatch.delenv(var, raising=False)
+    identity = seed.identity("orders-sync")
+    monkeypatch.setenv("IDENTITY_ENDPOINT", identity["identity_endpoint"])
+    monkeypatch.setenv("IDENTITY_HEADER", identity["identity_header"])
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    credential = ManagedIdentityCredential()
+    transport = RequestsTransport(connection_verify=seed.ca, use_env_settings=False)
+    vault = seed.endpoints["vaults"]["home-kv"]["uri"]
+
+    certificate = CertificateClient(vault, credential, transport=transport).get_certificate("partner-client")
+    assert certificate.policy.exportable is False, "the private key never leaves the vault"
+    data = b"header.payload of a client assertion"
+    crypto = CryptographyClient(certificate.key_id, credential, transport=transport)
+    signed = crypto.sign(SignatureAlgorithm.rs256, hashlib.sha256(data).digest())
+    public = x509.load_der_x509_certificate(bytes(certificate.cer)).public_key()
+    public.verify(signed.signature, data, padding.PKCS1v15(), hashes.SHA256())
+
+    # Nothing more: a key outside the role assignment's scope is refused.
+    with pytest.raises(HttpResponseError) as refused:
+        KeyClient(vault, credential, transport=transport).get_key("not-partner-client")
+    assert refused.value.status_code == 403
+
