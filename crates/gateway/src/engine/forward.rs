@@ -33,6 +33,11 @@ const MAX_REDIRECTS: usize = 10;
 
 /// Removes hop-by-hop headers, including those listed in `Connection`.
 pub fn strip_hop_by_hop(h: &mut HeaderMap) {
+    // Most messages carry none of them; one pass over the names (standard names compare as
+    // small integers) avoids eight hashed removals per message, three messages per request.
+    if !h.keys().any(|k| HOP_BY_HOP.contains(&k.as_str())) {
+        return;
+    }
     let listed: Vec<String> = h
         .get_all(header::CONNECTION)
         .iter()
@@ -167,7 +172,7 @@ pub async fn forward_request(
     }
     let req = OutboundRequest {
         method,
-        url: x.request.url().to_url_string(),
+        url: x.request.url_string(),
         headers,
         body: x.request.body.clone(),
     };

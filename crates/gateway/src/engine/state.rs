@@ -186,6 +186,21 @@ pub struct RequestState {
 }
 
 impl RequestState {
+    /// The backend URL as a string: what [`RequestState::url`] renders, without building the
+    /// intermediate value (forward-request does this on every request).
+    pub fn url_string(&self) -> String {
+        match &self.backend {
+            Some(b) => crate::expr::value::url_string(
+                &b.scheme,
+                &b.host,
+                b.port,
+                &join_path(&b.path, &self.path),
+                &self.query,
+            ),
+            None => self.url().to_url_string(),
+        }
+    }
+
     /// `context.Request.Url`: the backend URL being built.
     pub fn url(&self) -> UrlValue {
         match &self.backend {
@@ -445,5 +460,23 @@ mod tests {
         assert_eq!(join_path("/v1", "/orders/1"), "/v1/orders/1");
         assert_eq!(join_path("", ""), "/");
         assert_eq!(join_path("/v1/", ""), "/v1");
+    }
+
+    #[test]
+    fn backend_url_strings() {
+        use crate::expr::value::url_string;
+        let q = vec![
+            ("a b".to_owned(), "1&2".to_owned()),
+            ("c".to_owned(), String::new()),
+        ];
+        assert_eq!(
+            url_string("http", "h", 8080, "/v1/x", &q),
+            "http://h:8080/v1/x?a%20b=1%262&c="
+        );
+        assert_eq!(url_string("https", "h", 443, "/", &[]), "https://h/");
+        assert_eq!(url_string("http", "h", 80, "/", &[]), "http://h/");
+        assert_eq!(url_string("https", "h", 80, "", &[]), "https://h:80");
+        assert_eq!(url_string("http", "h", 65535, "", &[]), "http://h:65535");
+        assert_eq!(url_string("http", "h", 0, "", &[]), "http://h:0");
     }
 }

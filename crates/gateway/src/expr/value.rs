@@ -207,35 +207,14 @@ pub struct UrlValue {
 impl UrlValue {
     /// `?a=b&c=d` (empty when there is no query), percent-encoded.
     pub fn query_string(&self) -> String {
-        if self.query.is_empty() {
-            return String::new();
-        }
-        let parts: Vec<String> = self
-            .query
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
-            .collect();
-        format!("?{}", parts.join("&"))
+        let mut out = String::new();
+        push_query(&mut out, &self.query);
+        out
     }
 
     /// The whole URL; default ports are omitted.
     pub fn to_url_string(&self) -> String {
-        let default = matches!(
-            (self.scheme.as_str(), self.port),
-            ("http", 80) | ("https", 443)
-        );
-        let port = if default {
-            String::new()
-        } else {
-            format!(":{}", self.port)
-        };
-        format!(
-            "{}://{}{port}{}{}",
-            self.scheme,
-            self.host,
-            self.path,
-            self.query_string()
-        )
+        url_string(&self.scheme, &self.host, self.port, &self.path, &self.query)
     }
 
     /// The query as a multi-valued dictionary.
@@ -249,6 +228,52 @@ impl UrlValue {
         }
         d
     }
+}
+
+/// `?k=v&…` with both sides percent-encoded (nothing for an empty query).
+fn push_query(out: &mut String, query: &[(String, String)]) {
+    for (i, (k, v)) in query.iter().enumerate() {
+        out.push(if i == 0 { '?' } else { '&' });
+        out.push_str(&encode_component(k));
+        out.push('=');
+        out.push_str(&encode_component(v));
+    }
+}
+
+/// `scheme://host[:port]path?query`, default ports omitted, built in one string (the backend
+/// URL of every forwarded request).
+pub fn url_string(
+    scheme: &str,
+    host: &str,
+    port: u16,
+    path: &str,
+    query: &[(String, String)],
+) -> String {
+    let mut out = String::with_capacity(scheme.len() + host.len() + path.len() + 16);
+    out.push_str(scheme);
+    out.push_str("://");
+    out.push_str(host);
+    if !matches!((scheme, port), ("http", 80) | ("https", 443)) {
+        out.push(':');
+        out.push_str(itoa_u16(port, &mut [0u8; 5]));
+    }
+    out.push_str(path);
+    push_query(&mut out, query);
+    out
+}
+
+/// A port in decimal, without going through `fmt`.
+fn itoa_u16(mut n: u16, buf: &mut [u8; 5]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).unwrap_or("0")
 }
 
 /// Percent-encodes a query component (RFC 3986 unreserved characters pass through).
