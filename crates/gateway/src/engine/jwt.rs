@@ -215,14 +215,15 @@ async fn check(
         return Ok(Err(fail("TokenNotPresent", "JWT not present.")));
     };
     // A public-key signature this gateway already verified counts if that same key object is
-    // still a candidate (token_cache.rs); HMAC is cheap enough to redo. A hit also brings the
-    // token's decoded header and claims, so a cached token is not decoded again; a token is
-    // cached only after it decoded and verified, so a miss is where malformed tokens fail.
+    // still a candidate (token_cache.rs); HMAC is cheap enough to redo. From a token's second
+    // use, a hit also brings its decoded header and claims, so it is not decoded again; a token
+    // is cached only after it decoded and verified, so malformed tokens fail on decoding here.
     let now_ms = x.services.clock.now_ms();
     let token_hash = token_cache::hash(&raw);
     let cached = x.services.verified.get(&token_hash, now_ms);
+    let cached_content = cached.as_ref().and_then(|h| h.content.clone());
     let mut jws: Option<UnverifiedJws> = None;
-    if cached.is_none() {
+    if cached_content.is_none() {
         match decode_unverified(&raw) {
             Ok(j) => jws = Some(j),
             Err(e) => {
@@ -233,8 +234,8 @@ async fn check(
             }
         }
     }
-    let kid = match (&cached, &jws) {
-        (Some(hit), _) => hit.content.header.kid.clone(),
+    let kid = match (&cached_content, &jws) {
+        (Some(c), _) => c.header.kid.clone(),
         (None, Some(j)) => j.header.kid.clone(),
         (None, None) => None,
     };
@@ -316,13 +317,17 @@ async fn check(
         )));
     }
 
-    let content = match (cached, jws) {
-        (Some(hit), _) => hit.content,
-        (None, Some(j)) => Arc::new(TokenContent {
-            header: j.header,
-            claims: j.claims,
-        }),
-        // A miss always decoded the token above.
+    let hit = cached.is_some();
+    let (content, decoded_now) = match (cached_content, jws) {
+        (Some(c), _) => (c, false),
+        (None, Some(j)) => (
+            Arc::new(TokenContent {
+                header: j.header,
+                claims: j.claims,
+            }),
+            true,
+        ),
+        // Without cached content the token was decoded above.
         (None, None) => return Ok(Err(fail("JwtInvalid", "JWT is not well formed."))),
     };
     if let Some(vk) = verified_by {
@@ -330,9 +335,10 @@ async fn check(
             .ok()
             .flatten()
             .map(|e| e.saturating_mul(1000));
-        x.services
-            .verified
-            .insert(token_hash, vk, content.clone(), exp_ms, now_ms);
+        x.services.verified.insert(token_hash, vk, exp_ms, now_ms);
+    } else if hit && decoded_now {
+        // The token's second use: from now on its hits skip decoding too.
+        x.services.verified.attach(&token_hash, content.clone());
     }
 
     // Lifetime.
