@@ -53,6 +53,29 @@ name = "js-kv-admin"
 [[vault.role_assignment]]
 principal = "home/js-kv-admin"
 role = "Key Vault Administrator"
+
+# An exportable PEM certificate in home-kv that partner/js-cert-client trusts: the msal-node test
+# reads its private key through the secrets API and signs its own client assertions.
+[[vault.certificate]]
+name = "js-msal"
+subject = "CN=js-msal"
+exportable = true
+content_type = "application/x-pem-file"
+
+[[application]]
+tenant = "partner"
+name = "js-cert-client"
+access_token_version = 2
+
+  [[application.certificate]]
+  name = "js-msal"
+  vault_certificate = "home-kv/js-msal"
+
+[[app_role_assignment]]
+tenant = "partner"
+principal = "js-cert-client"
+resource = "orders-api"
+role = "Orders.Read"
 `;
 
 const root = mkdtempSync(join(tmpdir(), 'sb-compat-js-'));

@@ -3,9 +3,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import { X509Certificate, createHash } from 'node:crypto';
+
+import { ClientSecretCredential } from '@azure/identity';
+import { SecretClient } from '@azure/keyvault-secrets';
 import { ConfidentialClientApplication } from '@azure/msal-node';
 
-import { SECRET, authority, clientId, tenantId, verifyToken } from './skybridge.mjs';
+import { SECRET, authority, clientId, tenantId, vaultUri, verifyToken } from './skybridge.mjs';
 
 function app(secret) {
   return new ConfidentialClientApplication({
@@ -52,4 +56,33 @@ test('an unknown resource is refused with AADSTS500011', async () => {
       return true;
     },
   );
+});
+
+test('client credentials with a certificate: msal-node signs its own client assertion', async () => {
+  // The certificate and its key, as a PEM secret of the vault (exportable, for this test only).
+  const admin = new ClientSecretCredential(tenantId('home'), clientId('home/js-kv-admin'), SECRET, {
+    authorityHost: authority,
+    disableInstanceDiscovery: true,
+  });
+  const pem = (await new SecretClient(vaultUri('home-kv'), admin).getSecret('js-msal')).value;
+  const certificate = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)[0];
+  const privateKey = pem.match(/-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/)[0];
+  const der = new X509Certificate(certificate).raw;
+  const cca = new ConfidentialClientApplication({
+    auth: {
+      clientId: clientId('partner/js-cert-client'),
+      authority: `${authority}/${tenantId('partner')}`,
+      knownAuthorities: [new URL(authority).host],
+      clientCertificate: {
+        thumbprintSha256: createHash('sha256').update(der).digest('hex'),
+        privateKey,
+        x5c: certificate,
+      },
+    },
+  });
+  const result = await cca.acquireTokenByClientCredential({ scopes: ['api://orders/.default'] });
+  const claims = await verifyToken(result.accessToken, 'partner');
+  assert.equal(claims.azp, clientId('partner/js-cert-client'));
+  assert.equal(claims.azpacr, '2', 'a certificate credential');
+  assert.deepEqual(claims.roles, ['Orders.Read']);
 });
