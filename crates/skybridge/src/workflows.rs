@@ -121,10 +121,12 @@ impl Outbound {
         for (host, addr) in &resolve {
             builder = builder.resolve(host, *addr);
         }
+        // A ClientCertificate request replaces the engine's own client, so it gets the engine's
+        // request timeout (3 min 45 s), not the token calls' 60 s.
         let certificate_clients = crate::client_certificate::CertificateClients {
             extra_roots: vec![ca.cert_der().to_vec()],
             resolve: resolve.clone(),
-            timeout: std::time::Duration::from_secs(60),
+            timeout: EngineConfig::default().http_timeout,
         };
         let authenticator = crate::workflow_auth::SkybridgeAuthenticator::new(
             identities,
