@@ -123,11 +123,13 @@ def transport(sky: Skybridge) -> RequestsTransport:
     return RequestsTransport(connection_verify=sky.ca, use_env_settings=False)
 
 
-def credential(sky: Skybridge, app: str, tenant: str = "home") -> ClientSecretCredential:
+def credential(sky: Skybridge, app: str, tenant: str = "home", secret: str = SECRET) -> ClientSecretCredential:
+    """azure-identity's ClientSecretCredential for `<tenant>/<app>` of `sky` (default: this
+    module's world and secret)."""
     return ClientSecretCredential(
         sky.endpoints["tenants"][tenant]["tenant_id"],
         sky.endpoints["applications"][f"{tenant}/{app}"]["client_id"],
-        SECRET,
+        secret,
         authority=sky.authority,
         disable_instance_discovery=True,
         transport=transport(sky),

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 import harness
+import keyvault_world as kvw
 from harness import Skybridge
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed"
@@ -179,21 +180,13 @@ def test_role_assignment_missing(sky):
 
 
 def test_certificate_disabled(sky):
-    from azure.core.pipeline.transport import RequestsTransport
-    from azure.identity import ClientSecretCredential
     from azure.keyvault.certificates import CertificateClient
 
-    transport = RequestsTransport(connection_verify=sky.ca, use_env_settings=False)
-    credential = ClientSecretCredential(
-        sky.tenant_id("home"),
-        sky.app_id("home/faults-admin"),
-        ADMIN_SECRET,
-        authority=sky.authority,
-        disable_instance_discovery=True,
-        transport=transport,
-    )
+    credential = kvw.credential(sky, "faults-admin", secret=ADMIN_SECRET)
     # The key is managed by the certificate: disabling the certificate disables its key.
-    certificates = CertificateClient(sky.endpoints["vaults"]["home-kv"]["uri"], credential, transport=transport)
+    certificates = CertificateClient(
+        sky.endpoints["vaults"]["home-kv"]["uri"], credential, transport=kvw.transport(sky)
+    )
     assert certificates.update_certificate_properties("disabled-client", enabled=False).properties.enabled is False
     response, call = trigger(sky, "fault-key-disabled")
     assert_auth_failure(response, call, "vault sign", "403")

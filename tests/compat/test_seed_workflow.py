@@ -11,6 +11,7 @@ import pytest
 import requests
 
 import harness
+import keyvault_world as kvw
 from harness import HTTP_TIMEOUT, Skybridge
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed" / "world.toml"
@@ -130,7 +131,6 @@ def test_keyvault_sdks_with_the_workflows_managed_identity(seed, monkeypatch):
     import hashlib
 
     from azure.core.exceptions import HttpResponseError
-    from azure.core.pipeline.transport import RequestsTransport
     from azure.identity import ManagedIdentityCredential
     from azure.keyvault.certificates import CertificateClient
     from azure.keyvault.keys import KeyClient
@@ -146,7 +146,7 @@ def test_keyvault_sdks_with_the_workflows_managed_identity(seed, monkeypatch):
     monkeypatch.setenv("IDENTITY_HEADER", identity["identity_header"])
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     credential = ManagedIdentityCredential()
-    transport = RequestsTransport(connection_verify=seed.ca, use_env_settings=False)
+    transport = kvw.transport(seed)
     vault = seed.endpoints["vaults"]["home-kv"]["uri"]
 
     certificate = CertificateClient(vault, credential, transport=transport).get_certificate("partner-client")
