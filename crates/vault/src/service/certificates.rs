@@ -8,7 +8,9 @@ use base64::engine::general_purpose::STANDARD;
 use skybridge_pki::{pem, thumbprint};
 use skybridge_store::{VaultObjectKind, VaultObjectRecord, VaultRecord};
 
-use super::certpolicy::{PEM, PKCS12, merge_policy, normalize_policy, pki_error, secret_value};
+use super::certpolicy::{
+    PEM, PKCS12, generate_policy_key, merge_policy, normalize_policy, pki_error, secret_value,
+};
 use super::meta::{self, CertMeta, KeyMeta, SecretMeta};
 use super::{ListRequest, VaultService, certbuild};
 use crate::api::certificates::*;
@@ -244,13 +246,7 @@ impl VaultService {
                 crate::names::printable(&provider)
             )));
         }
-        let kp = policy.key_props.clone().unwrap_or_default();
-        let kind = crypto::requested_kind(
-            kp.kty.as_deref().unwrap_or("RSA"),
-            kp.key_size,
-            kp.crv.as_deref(),
-        )?;
-        let pkcs8 = crypto::generate(kind)?;
+        let (_, pkcs8) = generate_policy_key(&policy)?;
         let x509 = policy.x509_props.clone().unwrap_or_default();
         let issued = certbuild::self_signed(&x509, &pkcs8, self.now())?;
         let record = self

@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use skybridge_pki::{PkiError, pem};
+use skybridge_pki::{KeyKind, PkiError, pem};
 
 use crate::api::certificates::CertificatePolicy;
 use crate::crypto;
@@ -72,6 +72,20 @@ pub fn normalize_policy(mut p: CertificatePolicy) -> Result<CertificatePolicy, V
     p.issuer = Some(issuer);
     p.id = None;
     Ok(p)
+}
+
+/// A new private key (PKCS#8) of the kind the policy's `key_props` ask for (RSA by default),
+/// and that kind.
+pub(crate) fn generate_policy_key(
+    policy: &CertificatePolicy,
+) -> Result<(KeyKind, Vec<u8>), VaultError> {
+    let kp = policy.key_props.clone().unwrap_or_default();
+    let kind = crypto::requested_kind(
+        kp.kty.as_deref().unwrap_or("RSA"),
+        kp.key_size,
+        kp.crv.as_deref(),
+    )?;
+    Ok((kind, crypto::generate(kind)?))
 }
 
 pub(crate) fn pki_error(e: PkiError) -> VaultError {

@@ -11,7 +11,7 @@ use skybridge_store::{VaultObjectKind, VaultObjectRecord, VaultRecord};
 
 use super::VaultService;
 use super::certbuild;
-use super::certpolicy::{PKCS12, pki_error, secret_value};
+use super::certpolicy::{PKCS12, generate_policy_key, pki_error, secret_value};
 use super::meta::{self, CertMeta, KeyMeta, PendingMeta, SecretMeta};
 use crate::api::certificates::{CertificateBundle, CertificateOperationUpdate};
 use crate::api::certificates::{CertificateOperation, CertificatePolicy, IssuerParameters};
@@ -118,12 +118,7 @@ impl VaultService {
     ) -> Result<CertificateOperation, VaultError> {
         self.check_managed_names(vault, name).await?;
         let kp = policy.key_props.clone().unwrap_or_default();
-        let kind = crypto::requested_kind(
-            kp.kty.as_deref().unwrap_or("RSA"),
-            kp.key_size,
-            kp.crv.as_deref(),
-        )?;
-        let pkcs8 = crypto::generate(kind)?;
+        let (kind, pkcs8) = generate_policy_key(&policy)?;
         let x509 = policy.x509_props.clone().unwrap_or_default();
         let now = self.now();
         let csr = certbuild::request(&x509, &pkcs8, now)?;
