@@ -143,10 +143,7 @@ mod tests {
     #[tokio::test]
     async fn the_request_presents_the_pfx_certificate() {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
+        let now = skybridge_jose::Clock::now_unix(&skybridge_jose::SystemClock);
         let ca = skybridge_pki::DevCa::generate("test CA", now, 1).unwrap();
         let server = ca.issue_server(&["api.test".into()], &[], now, 1).unwrap();
         let client_key = skybridge_pki::generate_key(skybridge_pki::KeyKind::Rsa2048).unwrap();

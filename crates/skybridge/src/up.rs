@@ -16,7 +16,7 @@ use crate::runtime::{Runtime, Urls};
 use crate::server::{HostRoutes, serve, shutdown_signal};
 use crate::world::{LoadedWorld, Services, apply};
 use skybridge_identity::ManagedIdentityService;
-use skybridge_jose::SystemClock;
+use skybridge_jose::{Clock, SystemClock};
 use tokio::sync::watch;
 
 /// `skybridge up` options.
@@ -40,12 +40,6 @@ pub struct UpArgs {
     /// the world has one resource); default: the HTTPS port + 1, or a free port with --port 0.
     #[arg(long, env = "SKYBRIDGE_IDENTITY_PORT")]
     pub(crate) identity_port: Option<u16>,
-}
-
-fn now_unix() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Runs `skybridge up` until SIGTERM or Ctrl-C.
@@ -134,7 +128,7 @@ pub async fn serve_until(
     )
     .await?;
 
-    let now = now_unix();
+    let now = SystemClock.now_unix();
     let (ca, ca_path) = rt.dev_ca()?;
     let mut hosts = urls.hosts(&vaults.names);
     hosts.extend(workflows.hosts.iter().cloned());

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use skybridge_authority::{Authority, EndpointVersion};
 use skybridge_credentials::*;
-use skybridge_jose::{Clock, FixedClock, JwkSet};
+use skybridge_jose::{Clock, FixedClock, JwkSet, SystemClock};
 use skybridge_store::{VaultObjectKind, VaultStore};
 use skybridge_vault::api::certificates::{
     CertificatePolicy, IssuerParameters, KeyProperties, X509Properties,
@@ -44,10 +44,7 @@ fn serve_tls(
     ca: &skybridge_pki::DevCa,
     host: &str,
 ) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = SystemClock.now_unix();
     let leaf = ca.issue_server(&[host.to_string()], &[], now, 1).unwrap();
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::aws_lc_rs::default_provider(),
@@ -99,12 +96,7 @@ async fn vault_signed_assertion_through_the_real_vault() {
 
     // The partner tenant's vault "partner-kv" holds the non-exportable certificate the client signs
     // with; the client may read it and use its key (Key Vault Administrator, vault scope).
-    let vault_clock = Arc::new(FixedClock::new(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64,
-    ));
+    let vault_clock = Arc::new(FixedClock::new(SystemClock.now_unix()));
     let validator = TokenValidator::new(
         AuthConfig {
             authority_url: w.url.clone(),
