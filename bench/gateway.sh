@@ -222,13 +222,19 @@ run() { # name url [wrk args...]
   if [ -n "${PERF_OUT:-}" ] && [ "$name" = "${PERF_CASE:-gateway-c}" ]; then
     perf record -F 999 ${PERF_CALLGRAPH:--g} -p "$sky" -o "$PERF_OUT" -- sleep "$((secs - 2))" >/dev/null 2>&1 & perf_pid=$!
   fi
+  local before; before=$(grep -E '^cpu[01] ' /proc/stat)
   taskset -c 0 wrk -t1 -c"$conns" -d"${secs}s" --latency "$@" "$url" >"$work/$name.wrk"
+  # Busy share of each CPU during the run: a proxy below ~95 % on CPU 1 was not the bottleneck.
+  local busy; busy=$(printf '%s\n%s\n' "$before" "$(grep -E '^cpu[01] ' /proc/stat)" | awk '
+    { idle = $5 + $6; total = 0; for (i = 2; i <= NF; i++) total += $i
+      if ($1 in t) printf "%s=%.0f%% ", $1, 100 * (1 - (idle - d[$1]) / (total - t[$1])); else { t[$1] = total; d[$1] = idle } }')
   if [ -n "$perf_pid" ]; then wait "$perf_pid" || true; fi
   local rps p99 non2xx
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/$name.wrk")
   p99=$(awk '$1 == "99%" {print $2}' "$work/$name.wrk")
   non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/$name.wrk"); non2xx=${non2xx:-0}
-  printf '%s %s %s %s\n' "$name" "$rps" "$p99" "$non2xx" | tee -a "$work/results"
+  printf '%s %s %s %s\n' "$name" "$rps" "$p99" "$non2xx" >>"$work/results"
+  printf '%s %s %s %s %s\n' "$name" "$rps" "$p99" "$non2xx" "$busy"
 }
 taskset -c 0 wrk -t1 -c"$conns" -d2s "$gw_uri/jwt/hello" -H "Authorization: Bearer $one" >/dev/null # warm-up
 run gateway-a "$gw_uri/plain/hello"

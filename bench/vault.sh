@@ -3,6 +3,8 @@
 # (RS256 over a digest), P-256 sign (ES256) and get-secret, each against `openssl speed` on the
 # same cores in the same run. Needs wrk, openssl, root (for the hosts file) or the names
 # resolving already. Usage: bench/vault.sh [seconds]
+# PERF_OUT=file records a system-wide profile (server, wrk and kernel) during PERF_CASE
+# (rsa_sign|ec_sign|get_secret, default rsa_sign).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"
@@ -59,7 +61,12 @@ wrk.headers["Content-Type"] = "application/json"
 ${4:+wrk.body = '$4'}
 LUA
   curl -sf --cacert "$work/data/ca.pem" -X "$3" -H "Authorization: Bearer $token" -H "Content-Type: application/json" ${4:+-d "$4"} "$2" >/dev/null
+  local perf_pid=
+  if [ -n "${PERF_OUT:-}" ] && [ "$1" = "${PERF_CASE:-rsa_sign}" ]; then
+    perf record -a -F 999 -g -o "$PERF_OUT" -- sleep "$((secs - 2))" >/dev/null 2>&1 & perf_pid=$!
+  fi
   wrk -t2 -c32 -d"${secs}s" -s "$work/s.lua" "$2" | awk -v n="$1" '/Requests\/sec/ {print n, $2} /Non-2xx/ {print n "-errors", $NF}'
+  if [ -n "$perf_pid" ]; then wait "$perf_pid" || true; fi
 }
 {
   run rsa_sign "$vault/keys/rsa/sign?api-version=7.5" POST "{\"alg\":\"RS256\",\"value\":\"$digest\"}"

@@ -31,5 +31,5 @@ pub use error::JoseError;
 pub use header::Header;
 pub use jwk::{Jwk, JwkSet};
 pub use jws::{UnverifiedJws, decode_unverified, encode, encode_sync};
-pub use keys::{EcCurve, VerifyingKey};
+pub use keys::{EcCurve, ParsedKeys, VerifyingKey};
 pub use signer::{LocalSigner, Signer};

@@ -10,7 +10,7 @@ use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair, RsaEncoding, RsaKeyPair};
 
 use crate::der::{self, Reader};
-use crate::keys::EcCurve;
+use crate::keys::{EcCurve, ParsedKeys};
 use crate::{Alg, JoseError, Jwk, VerifyingKey};
 
 /// Something that produces JWS signatures: an in-process key
@@ -178,17 +178,24 @@ impl LocalSigner {
                 // aws-lc-rs itself produced, so parsing cannot fail in
                 // practice; the fallback keeps this function infallible.
                 rsa_components(pair.public_key().as_ref())
-                    .map(|(n, e)| VerifyingKey::Rsa { n, e, alg: None })
+                    .map(|(n, e)| VerifyingKey::Rsa {
+                        n,
+                        e,
+                        alg: None,
+                        parsed: ParsedKeys::default(),
+                    })
                     .unwrap_or(VerifyingKey::Rsa {
                         n: Vec::new(),
                         e: Vec::new(),
                         alg: None,
+                        parsed: ParsedKeys::default(),
                     })
             }
             KeyMaterial::Ec(pair) => VerifyingKey::Ec {
                 curve: ec_curve(self.alg),
                 point: pair.public_key().as_ref().to_vec(),
                 alg: None,
+                parsed: ParsedKeys::default(),
             },
         }
     }

@@ -27,6 +27,7 @@ mod server;
 mod tls;
 mod up;
 mod vaults;
+mod workers;
 mod workflow_auth;
 mod workflows;
 mod world;

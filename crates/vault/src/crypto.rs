@@ -91,6 +91,14 @@ pub fn generate(kind: KeyKind) -> Result<Vec<u8>, VaultError> {
     skybridge_pki::generate_key(kind).map_err(|e| VaultError::Internal(e.to_string()))
 }
 
+/// [`generate`] on tokio's blocking pool: an RSA-4096 key takes hundreds of milliseconds,
+/// which would stall every other request served by the same runtime thread.
+pub async fn generate_off_thread(kind: KeyKind) -> Result<Vec<u8>, VaultError> {
+    tokio::task::spawn_blocking(move || generate(kind))
+        .await
+        .map_err(|e| VaultError::Internal(format!("key generation did not finish: {e}")))?
+}
+
 /// The key kind of a stored private key.
 pub fn kind_of(pkcs8: &[u8]) -> Result<KeyKind, VaultError> {
     skybridge_pki::key_kind(pkcs8).map_err(|e| VaultError::Internal(e.to_string()))

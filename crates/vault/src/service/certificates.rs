@@ -246,7 +246,7 @@ impl VaultService {
                 crate::names::printable(&provider)
             )));
         }
-        let (_, pkcs8) = generate_policy_key(&policy)?;
+        let (_, pkcs8) = generate_policy_key(&policy).await?;
         let x509 = policy.x509_props.clone().unwrap_or_default();
         let issued = certbuild::self_signed(&x509, &pkcs8, self.now())?;
         let record = self

@@ -76,7 +76,7 @@ pub fn normalize_policy(mut p: CertificatePolicy) -> Result<CertificatePolicy, V
 
 /// A new private key (PKCS#8) of the kind the policy's `key_props` ask for (RSA by default),
 /// and that kind.
-pub(crate) fn generate_policy_key(
+pub(crate) async fn generate_policy_key(
     policy: &CertificatePolicy,
 ) -> Result<(KeyKind, Vec<u8>), VaultError> {
     let kp = policy.key_props.clone().unwrap_or_default();
@@ -85,7 +85,7 @@ pub(crate) fn generate_policy_key(
         kp.key_size,
         kp.crv.as_deref(),
     )?;
-    Ok((kind, crypto::generate(kind)?))
+    Ok((kind, crypto::generate_off_thread(kind).await?))
 }
 
 pub(crate) fn pki_error(e: PkiError) -> VaultError {

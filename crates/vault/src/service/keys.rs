@@ -170,7 +170,7 @@ impl VaultService {
         if p.public_exponent.is_some_and(|e| e != 65537) {
             return Err(bad("Only the public exponent 65537 is supported."));
         }
-        let pkcs8 = crypto::generate(kind)?;
+        let pkcs8 = crypto::generate_off_thread(kind).await?;
         self.store_new_key(vault, name, &pkcs8, p.key_ops, p.attributes, p.tags)
             .await
     }
@@ -286,7 +286,7 @@ impl VaultService {
             )));
         }
         let kind = crypto::kind_of(&self.open(&record)?)?;
-        let pkcs8 = crypto::generate(kind)?;
+        let pkcs8 = crypto::generate_off_thread(kind).await?;
         let attrs = Attributes {
             enabled: m.attributes.enabled,
             ..Attributes::default()

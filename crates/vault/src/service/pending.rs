@@ -118,7 +118,7 @@ impl VaultService {
     ) -> Result<CertificateOperation, VaultError> {
         self.check_managed_names(vault, name).await?;
         let kp = policy.key_props.clone().unwrap_or_default();
-        let (kind, pkcs8) = generate_policy_key(&policy)?;
+        let (kind, pkcs8) = generate_policy_key(&policy).await?;
         let x509 = policy.x509_props.clone().unwrap_or_default();
         let now = self.now();
         let csr = certbuild::request(&x509, &pkcs8, now)?;
