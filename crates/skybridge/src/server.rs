@@ -332,9 +332,7 @@ mod tests {
     type Tls = tokio_rustls::client::TlsStream<TcpStream>;
 
     async fn connect(port: u16, client: &Arc<rustls::ClientConfig>) -> Tls {
-        let tcp = TcpStream::connect(("127.0.0.1", port))
-            .await
-            .unwrap();
+        let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
         let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
         tokio_rustls::TlsConnector::from(client.clone())
             .connect(name, tcp)

@@ -5,8 +5,8 @@
 //! Why not the work-stealing runtime for connections: a request here is tens of microseconds
 //! of work split into many small task wake-ups (TLS read, handler, backend hand-off, response),
 //! and a multi-threaded scheduler pays atomics, cross-thread queues and steal attempts on each
-//! one. Measured with the gateway bench on one CPU, serving connections from a single-threaded
-//! runtime raised (c) from ~10k to ~12.5k req/s (docs/benchmarks.md). Connections are
+//! one. Measured with the gateway bench on one CPU, serving connections this way raised (c)
+//! from ~8.8k to ~13.3k req/s (docs/benchmarks.md, "Thread per core"). Connections are
 //! long-lived and spread evenly, so one runtime per CPU keeps every core busy without
 //! stealing; a connection's tasks (and the backend connections it opens) stay on its thread.
 
