@@ -8,8 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-15}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo build --release --locked -p skybridge >/dev/null
-bin="$CARGO_TARGET_DIR/release/skybridge"
+# SKYBRIDGE_BIN=path measures that binary instead of building one (to compare builds).
+if [ -z "${SKYBRIDGE_BIN:-}" ]; then
+  cargo build --release --locked -p skybridge >/dev/null
+fi
+bin="${SKYBRIDGE_BIN:-$CARGO_TARGET_DIR/release/skybridge}"
 work="$(mktemp -d)"
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 domain=skybridge.localhost

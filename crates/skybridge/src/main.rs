@@ -27,7 +27,6 @@ mod server;
 mod tls;
 mod up;
 mod vaults;
-mod workers;
 mod workflow_auth;
 mod workflows;
 mod world;
@@ -99,10 +98,18 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // On one CPU (the process's affinity mask: `taskset -c 1` gives one) the work-stealing
+    // scheduler has nothing to steal and only adds cost: its atomics, queues and cross-thread
+    // wake-ups outweigh the work of a cheap request. Measured with bench/gateway.sh (one CPU),
+    // a single-threaded runtime served ~1.5x the requests with unique tokens
+    // (docs/benchmarks.md, "One CPU, one thread").
+    let single_cpu = std::thread::available_parallelism().is_ok_and(|n| n.get() == 1);
+    let mut builder = if single_cpu {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

@@ -15,11 +15,9 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
-
-use crate::workers::Workers;
 
 /// Services by host name (lower case, no port).
 #[derive(Clone, Default)]
@@ -102,15 +100,12 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct ServeOptions {
     /// See [`HEADER_READ_TIMEOUT`].
     pub header_read_timeout: Duration,
-    /// Connection workers ([`Workers`]); `None` means one per CPU.
-    pub workers: Option<usize>,
 }
 
 impl Default for ServeOptions {
     fn default() -> Self {
         Self {
             header_read_timeout: HEADER_READ_TIMEOUT,
-            workers: None,
         }
     }
 }
@@ -136,20 +131,6 @@ pub async fn serve_with(
 ) {
     let acceptor = TlsAcceptor::from(tls);
     let graceful = GracefulShutdown::new();
-    let workers = match options.workers {
-        Some(n) => Workers::start(n),
-        None => Workers::per_cpu(),
-    };
-    let workers = match workers {
-        Ok(workers) => {
-            tracing::debug!(workers = workers.len(), "serving connections");
-            Some(workers)
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot start connection workers; serving from the main runtime");
-            None
-        }
-    };
     let mut builder = auto::Builder::new(TokioExecutor::new());
     // hyper enforces header_read_timeout only with a timer; without one it never fires.
     builder
@@ -178,15 +159,6 @@ pub async fn serve_with(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        // The socket leaves this runtime's reactor and joins the worker's: registered here,
-        // its every readiness event would wake this thread, which would then wake the worker.
-        let stream = match stream.into_std() {
-            Ok(stream) => stream,
-            Err(e) => {
-                tracing::debug!(%peer, error = %e, "cannot hand the connection to a worker");
-                continue;
-            }
-        };
         let acceptor = acceptor.clone();
         // The peer address reaches handlers as axum's ConnectInfo (the gateway's ip-filter,
         // `context.Request.IpAddress` and X-Forwarded-For need it).
@@ -199,14 +171,7 @@ pub async fn serve_with(
         ));
         let (h1, h2) = (h1.clone(), h2.clone());
         let watcher = graceful.watcher();
-        let connection = async move {
-            let stream = match TcpStream::from_std(stream) {
-                Ok(stream) => stream,
-                Err(e) => {
-                    tracing::debug!(%peer, error = %e, "cannot register the connection");
-                    return;
-                }
-            };
+        tokio::spawn(async move {
             let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream))
                 .await
             {
@@ -225,13 +190,7 @@ pub async fn serve_with(
             if let Err(e) = watcher.watch(conn.into_owned()).await {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
-        };
-        match &workers {
-            Some(workers) => workers.spawn(connection),
-            None => {
-                tokio::spawn(connection);
-            }
-        }
+        });
     }
     drop(listener);
     tokio::select! {
@@ -317,7 +276,6 @@ mod tests {
         let app = Router::new().fallback(|| async { "ok" });
         let options = ServeOptions {
             header_read_timeout: timeout,
-            workers: Some(2),
         };
         tokio::spawn(serve_with(
             listener,
@@ -329,10 +287,12 @@ mod tests {
         (port, Arc::new(client))
     }
 
-    type Tls = tokio_rustls::client::TlsStream<TcpStream>;
+    type Tls = tokio_rustls::client::TlsStream<tokio::net::TcpStream>;
 
     async fn connect(port: u16, client: &Arc<rustls::ClientConfig>) -> Tls {
-        let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
         let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
         tokio_rustls::TlsConnector::from(client.clone())
             .connect(name, tcp)

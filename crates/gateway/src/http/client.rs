@@ -19,7 +19,6 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::{Connected, Connection};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls_pki_types::ServerName;
-use thread_local::ThreadLocal;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -172,15 +171,9 @@ impl tower::Service<http::Uri> for Connector {
 }
 
 /// The hyper-based [`HttpClient`].
-///
-/// Each thread has its own connection pool: the server runs one single-threaded runtime per
-/// CPU, and a pooled connection's task and socket live on the runtime that opened it, so a
-/// shared pool would hand a connection opened on one worker to a request on another and send
-/// every exchange across threads (nginx's per-worker upstream keepalive pools, likewise).
 #[derive(Clone)]
 pub struct HyperClient {
-    connector: Connector,
-    clients: Arc<ThreadLocal<Client<Connector, Body>>>,
+    client: Client<Connector, Body>,
 }
 
 impl HyperClient {
@@ -198,19 +191,10 @@ impl HyperClient {
                     .collect(),
             ),
         };
-        Self {
-            connector,
-            clients: Arc::new(ThreadLocal::new()),
-        }
-    }
-
-    /// This thread's pooled client.
-    fn client(&self) -> &Client<Connector, Body> {
-        self.clients.get_or(|| {
-            Client::builder(TokioExecutor::new())
-                .pool_idle_timeout(Duration::from_secs(90))
-                .build(self.connector.clone())
-        })
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build(connector);
+        Self { client }
     }
 }
 
@@ -243,7 +227,7 @@ impl HttpClient for HyperClient {
         let request = builder
             .body(Body::from(req.body))
             .map_err(|e| ClientError::Connection(e.to_string()))?;
-        let response = match tokio::time::timeout(timeout, self.client().request(request)).await {
+        let response = match tokio::time::timeout(timeout, self.client.request(request)).await {
             Err(_) => return Err(ClientError::Timeout),
             Ok(Err(e)) => return Err(ClientError::Connection(describe(&e))),
             Ok(Ok(r)) => r,
