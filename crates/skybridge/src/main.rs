@@ -101,7 +101,7 @@ fn main() -> std::process::ExitCode {
     // On one CPU (the process's affinity mask: `taskset -c 1` gives one) the work-stealing
     // scheduler has nothing to steal and only adds cost: its atomics, queues and cross-thread
     // wake-ups outweigh the work of a cheap request. Measured with bench/gateway.sh (one CPU),
-    // a single-threaded runtime served ~1.5x the requests with unique tokens
+    // a single-threaded runtime served 1.3-1.6x the requests with unique tokens
     // (docs/benchmarks.md, "One CPU, one thread").
     let single_cpu = std::thread::available_parallelism().is_ok_and(|n| n.get() == 1);
     let mut builder = if single_cpu {
