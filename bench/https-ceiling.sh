@@ -9,9 +9,18 @@
 # generator and kernel: 1/R of the machine) plus the signature (1/S), so no server on these cores
 # can sign faster than 1/(1/R + 1/S) per second, a ratio to `openssl speed` of at most R/(R+S).
 # Needs wrk, nginx (`apt-get install -y nginx`), openssl. Usage: bench/https-ceiling.sh [seconds]
+# VAULT_CPUS / LOADGEN_CPUS pin the server (and `openssl speed`) and wrk as in bench/vault.sh.
 set -euo pipefail
 secs="${1:-10}"
-cpus="$(nproc)"
+vault_cpus="${VAULT_CPUS:-}"
+loadgen_cpus="${LOADGEN_CPUS:-}"
+# Prefixes rather than functions, so that `$!` of a pinned background server is the server
+# itself (taskset execs it) and killing it stops the server.
+vault_pin=(); [ -z "$vault_cpus" ] || vault_pin=(taskset -c "$vault_cpus")
+loadgen_pin=(); [ -z "$loadgen_cpus" ] || loadgen_pin=(taskset -c "$loadgen_cpus")
+cpus="$("${vault_pin[@]}" nproc)"
+wrk_threads=2
+if [ -n "$loadgen_cpus" ]; then wrk_threads="$("${loadgen_pin[@]}" nproc)"; fi
 port=18445
 work="$(mktemp -d)"
 pid=
@@ -27,7 +36,7 @@ http { access_log off; keepalive_requests 1000000;
   server { listen 127.0.0.1:$port ssl; ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem;
     location / { default_type application/json; return 200 '$body'; } } }
 CONF
-nginx -p "$work" -c "$work/nginx.conf" & pid=$!
+"${vault_pin[@]}" nginx -p "$work" -c "$work/nginx.conf" & pid=$!
 for _ in $(seq 1 100); do curl -sk -o /dev/null "https://127.0.0.1:$port/" && break; sleep 0.05; done
 # A sign request: a bearer token of an access token's size and the JSON body.
 token="$(head -c 1100 /dev/urandom | base64 -w0 | tr '+/' '-_' | tr -d '=')"
@@ -37,10 +46,10 @@ wrk.headers["Authorization"] = "Bearer $token"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"alg":"ES256","value":"LCa0a2j_xo_5m0U8HTBBNBNCLXBkg7-g-YpeiGJm564"}'
 LUA
-rps=$(wrk -t2 -c32 -d"${secs}s" -s "$work/s.lua" "https://127.0.0.1:$port/keys/ec/sign" | awk '/Requests\/sec/ {print $2}')
+rps=$("${loadgen_pin[@]}" wrk -t"$wrk_threads" -c32 -d"${secs}s" -s "$work/s.lua" "https://127.0.0.1:$port/keys/ec/sign" | awk '/Requests\/sec/ {print $2}')
 kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
-rsa=$(openssl speed -seconds "$secs" -multi "$cpus" rsa2048 2>/dev/null | awk '/^rsa 2048/ {print $6}')
-p256=$(openssl speed -seconds "$secs" -multi "$cpus" ecdsap256 2>/dev/null | awk '/256 bits ecdsa/ {print $7}')
+rsa=$("${vault_pin[@]}" openssl speed -seconds "$secs" -multi "$cpus" rsa2048 2>/dev/null | awk '/^rsa 2048/ {print $6}')
+p256=$("${vault_pin[@]}" openssl speed -seconds "$secs" -multi "$cpus" ecdsap256 2>/dev/null | awk '/256 bits ecdsa/ {print $7}')
 python3 - "$rps" "$rsa" "$p256" <<'PY'
 import sys
 r, rsa, p256 = map(float, sys.argv[1:])

@@ -8,6 +8,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"
+# VAULT_CPUS=1 LOADGEN_CPUS=0 pins Skybridge to CPU 1 and wrk (one thread) to CPU 0, and runs
+# `openssl speed` on the vault's CPUs only: the vault's cores against OpenSSL on the same cores,
+# without the load generator's cost on them (the layout of bench/gateway.sh). Unset, everything
+# shares every core.
+vault_cpus="${VAULT_CPUS:-}"
+loadgen_cpus="${LOADGEN_CPUS:-}"
+# Prefixes rather than functions, so that `$!` of a pinned background server is the server
+# itself (taskset execs it) and killing it stops the server.
+vault_pin=(); [ -z "$vault_cpus" ] || vault_pin=(taskset -c "$vault_cpus")
+loadgen_pin=(); [ -z "$loadgen_cpus" ] || loadgen_pin=(taskset -c "$loadgen_cpus")
+speed_procs="$("${vault_pin[@]}" nproc)"
+wrk_threads=2
+if [ -n "$loadgen_cpus" ]; then wrk_threads="$("${loadgen_pin[@]}" nproc)"; fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 # SKYBRIDGE_BIN=path measures that binary instead of building one (to compare builds).
 if [ -z "${SKYBRIDGE_BIN:-}" ]; then
@@ -45,7 +58,7 @@ TOML
 "$bin" hosts --world "$work/world.toml" | while read -r _ host; do
   getent hosts "$host" >/dev/null || { [ "$(id -u)" = 0 ] && "$bin" hosts --write --world "$work/world.toml" >/dev/null; }
 done
-SKYBRIDGE_LOG=warn "$bin" up --data-dir "$work/data" --world "$work/world.toml" --port 0 >"$work/up.out" 2>"$work/up.err" &
+SKYBRIDGE_LOG=warn "${vault_pin[@]}" "$bin" up --data-dir "$work/data" --world "$work/world.toml" --port 0 >"$work/up.out" 2>"$work/up.err" &
 pid=$!
 for _ in $(seq 1 400); do grep -q ready "$work/up.out" 2>/dev/null && break; sleep 0.025; done
 read -r token_url client vault resource < <(python3 -c "
@@ -65,15 +78,15 @@ LUA
   if [ -n "${PERF_OUT:-}" ] && [ "$1" = "${PERF_CASE:-rsa_sign}" ]; then
     perf record -a -F 999 -g -o "$PERF_OUT" -- sleep "$((secs - 2))" >/dev/null 2>&1 & perf_pid=$!
   fi
-  wrk -t2 -c32 -d"${secs}s" -s "$work/s.lua" "$2" | awk -v n="$1" '/Requests\/sec/ {print n, $2} /Non-2xx/ {print n "-errors", $NF}'
+  "${loadgen_pin[@]}" wrk -t"$wrk_threads" -c32 -d"${secs}s" -s "$work/s.lua" "$2" | awk -v n="$1" '/Requests\/sec/ {print n, $2} /Non-2xx/ {print n "-errors", $NF}'
   if [ -n "$perf_pid" ]; then wait "$perf_pid" || true; fi
 }
 {
   run rsa_sign "$vault/keys/rsa/sign?api-version=7.5" POST "{\"alg\":\"RS256\",\"value\":\"$digest\"}"
   run ec_sign "$vault/keys/ec/sign?api-version=7.5" POST "{\"alg\":\"ES256\",\"value\":\"$digest\"}"
   run get_secret "$vault/secrets/s?api-version=7.5" GET ""
-  openssl speed -seconds "$secs" -multi "$(nproc)" rsa2048 2>/dev/null | awk '/^rsa 2048/ {print "openssl_rsa2048_sign", $6}'
-  openssl speed -seconds "$secs" -multi "$(nproc)" ecdsap256 2>/dev/null | awk '/256 bits ecdsa/ {print "openssl_p256_sign", $7}'
+  "${vault_pin[@]}" openssl speed -seconds "$secs" -multi "$speed_procs" rsa2048 2>/dev/null | awk '/^rsa 2048/ {print "openssl_rsa2048_sign", $6}'
+  "${vault_pin[@]}" openssl speed -seconds "$secs" -multi "$speed_procs" ecdsap256 2>/dev/null | awk '/256 bits ecdsa/ {print "openssl_p256_sign", $7}'
 } > "$work/results"
 cat "$work/results"
 python3 - "$work/results" <<'PY'
