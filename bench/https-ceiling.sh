@@ -9,18 +9,11 @@
 # generator and kernel: 1/R of the machine) plus the signature (1/S), so no server on these cores
 # can sign faster than 1/(1/R + 1/S) per second, a ratio to `openssl speed` of at most R/(R+S).
 # Needs wrk, nginx (`apt-get install -y nginx`), openssl. Usage: bench/https-ceiling.sh [seconds]
-# VAULT_CPUS / LOADGEN_CPUS pin the server (and `openssl speed`) and wrk as in bench/vault.sh.
+# VAULT_CPUS / LOADGEN_CPUS: see bench/pinning.sh.
 set -euo pipefail
 secs="${1:-10}"
-vault_cpus="${VAULT_CPUS:-}"
-loadgen_cpus="${LOADGEN_CPUS:-}"
-# Prefixes rather than functions, so that `$!` of a pinned background server is the server
-# itself (taskset execs it) and killing it stops the server.
-vault_pin=(); [ -z "$vault_cpus" ] || vault_pin=(taskset -c "$vault_cpus")
-loadgen_pin=(); [ -z "$loadgen_cpus" ] || loadgen_pin=(taskset -c "$loadgen_cpus")
-cpus="$("${vault_pin[@]}" nproc)"
-wrk_threads=2
-if [ -n "$loadgen_cpus" ]; then wrk_threads="$("${loadgen_pin[@]}" nproc)"; fi
+source "$(dirname "$0")/pinning.sh"
+cpus="$server_cpus"
 port=18445
 work="$(mktemp -d)"
 pid=

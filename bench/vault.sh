@@ -8,19 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"
-# VAULT_CPUS=1 LOADGEN_CPUS=0 pins Skybridge to CPU 1 and wrk (one thread) to CPU 0, and runs
-# `openssl speed` on the vault's CPUs only: the vault's cores against OpenSSL on the same cores,
-# without the load generator's cost on them (the layout of bench/gateway.sh). Unset, everything
-# shares every core.
-vault_cpus="${VAULT_CPUS:-}"
-loadgen_cpus="${LOADGEN_CPUS:-}"
-# Prefixes rather than functions, so that `$!` of a pinned background server is the server
-# itself (taskset execs it) and killing it stops the server.
-vault_pin=(); [ -z "$vault_cpus" ] || vault_pin=(taskset -c "$vault_cpus")
-loadgen_pin=(); [ -z "$loadgen_cpus" ] || loadgen_pin=(taskset -c "$loadgen_cpus")
-speed_procs="$("${vault_pin[@]}" nproc)"
-wrk_threads=2
-if [ -n "$loadgen_cpus" ]; then wrk_threads="$("${loadgen_pin[@]}" nproc)"; fi
+# VAULT_CPUS / LOADGEN_CPUS: see bench/pinning.sh.
+source bench/pinning.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 # SKYBRIDGE_BIN=path measures that binary instead of building one (to compare builds).
 if [ -z "${SKYBRIDGE_BIN:-}" ]; then
@@ -85,8 +74,8 @@ LUA
   run rsa_sign "$vault/keys/rsa/sign?api-version=7.5" POST "{\"alg\":\"RS256\",\"value\":\"$digest\"}"
   run ec_sign "$vault/keys/ec/sign?api-version=7.5" POST "{\"alg\":\"ES256\",\"value\":\"$digest\"}"
   run get_secret "$vault/secrets/s?api-version=7.5" GET ""
-  "${vault_pin[@]}" openssl speed -seconds "$secs" -multi "$speed_procs" rsa2048 2>/dev/null | awk '/^rsa 2048/ {print "openssl_rsa2048_sign", $6}'
-  "${vault_pin[@]}" openssl speed -seconds "$secs" -multi "$speed_procs" ecdsap256 2>/dev/null | awk '/256 bits ecdsa/ {print "openssl_p256_sign", $7}'
+  "${vault_pin[@]}" openssl speed -seconds "$secs" -multi "$server_cpus" rsa2048 2>/dev/null | awk '/^rsa 2048/ {print "openssl_rsa2048_sign", $6}'
+  "${vault_pin[@]}" openssl speed -seconds "$secs" -multi "$server_cpus" ecdsap256 2>/dev/null | awk '/256 bits ecdsa/ {print "openssl_p256_sign", $7}'
 } > "$work/results"
 cat "$work/results"
 python3 - "$work/results" <<'PY'
