@@ -206,6 +206,15 @@ fn check_claims(
     Ok(Ok(()))
 }
 
+/// The whole token (signing input and signature), decoded on first need: on a verified-token
+/// cache hit only a signature that must really be checked (a rotated key, an HMAC key) needs it.
+fn decoded<'a>(jws: &'a mut Option<UnverifiedJws>, raw: &str) -> Option<&'a UnverifiedJws> {
+    if jws.is_none() {
+        *jws = decode_unverified(raw).ok();
+    }
+    jws.as_ref()
+}
+
 async fn check(
     x: &mut Exec<'_>,
     v: &ValidateJwt,
@@ -244,18 +253,12 @@ async fn check(
         _ => true,
     };
     let cached_key = cached.as_ref().map(|h| h.key.clone());
-    // The full token (signing input and signature) is decoded on a hit only when a signature
-    // must really be checked (a rotated key, an HMAC key).
-    let full =
-        |jws: &mut Option<UnverifiedJws>| jws.take().or_else(|| decode_unverified(&raw).ok());
     let mut verified_by: Option<Arc<VerifyingKey>> = None;
     let mut public_verify = |jws: &mut Option<UnverifiedJws>, vk: &Arc<VerifyingKey>| {
         if cached_key.as_ref().is_some_and(|c| Arc::ptr_eq(c, vk)) {
             return true;
         }
-        let j = full(jws);
-        let ok = j.as_ref().is_some_and(|j| j.verify_with(vk).is_ok());
-        *jws = j;
+        let ok = decoded(jws, &raw).is_some_and(|j| j.verify_with(vk).is_ok());
         if ok {
             verified_by = Some(vk.clone());
         }
@@ -269,10 +272,7 @@ async fn check(
         any_key = true;
         verified = match &key.material {
             KeyMaterial::Symmetric(secret) => {
-                let j = full(&mut jws);
-                let ok = j.as_ref().is_some_and(|j| verify_hmac(j, secret));
-                jws = j;
-                ok
+                decoded(&mut jws, &raw).is_some_and(|j| verify_hmac(j, secret))
             }
             KeyMaterial::Public(vk) => public_verify(&mut jws, vk),
         };

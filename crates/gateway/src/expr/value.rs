@@ -1,6 +1,7 @@
 //! Runtime values of policy expressions: the .NET objects APIM hands to C# (strings, ints,
 //! `Jwt`, `IResponse`, `JObject`, dictionaries, the `context` graph) as one dynamic enum.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -254,26 +255,11 @@ pub fn url_string(
     out.push_str("://");
     out.push_str(host);
     if !matches!((scheme, port), ("http", 80) | ("https", 443)) {
-        out.push(':');
-        out.push_str(itoa_u16(port, &mut [0u8; 5]));
+        let _ = write!(out, ":{port}");
     }
     out.push_str(path);
     push_query(&mut out, query);
     out
-}
-
-/// A port in decimal, without going through `fmt`.
-fn itoa_u16(mut n: u16, buf: &mut [u8; 5]) -> &str {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&buf[i..]).unwrap_or("0")
 }
 
 /// Percent-encodes a query component (RFC 3986 unreserved characters pass through).
