@@ -154,7 +154,8 @@ pub async fn serve_until(
     )
     .await?;
 
-    let authority_router = skybridge_authority::http::router(rt.authority.clone());
+    let authority_router =
+        crate::server::respond_in_bursts(skybridge_authority::http::router(rt.authority.clone()));
     let mut routes = HashMap::from([
         (urls.login_host(), authority_router.clone()),
         (urls.sts_host(), authority_router),

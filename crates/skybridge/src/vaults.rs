@@ -105,7 +105,10 @@ pub async fn start(
         let vault_urls = service.urls();
         out.routes.push((
             vault_urls.host(&vault.name),
-            skybridge_vault::http::router(service.clone(), vault.name.clone()),
+            crate::server::respond_in_bursts(skybridge_vault::http::router(
+                service.clone(),
+                vault.name.clone(),
+            )),
         ));
         out.endpoints.insert(
             vault.name.clone(),
