@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -19,10 +19,20 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
-/// Services by host name (lower case, no port).
-#[derive(Clone, Default)]
+/// Services by host name (lower case, no port), itself the service the listener serves: each
+/// request goes straight to its host's router (HTTP/1 `Host` or HTTP/2 `:authority`), without
+/// an outer router of its own to traverse first.
+#[derive(Clone)]
 pub struct HostRoutes {
     routes: Arc<HashMap<String, Router>>,
+    /// Answers a request without a host (400) or for a host Skybridge does not serve (404).
+    unknown: Router,
+}
+
+impl Default for HostRoutes {
+    fn default() -> Self {
+        Self::new(HashMap::new())
+    }
 }
 
 impl HostRoutes {
@@ -30,12 +40,28 @@ impl HostRoutes {
     pub fn new(routes: HashMap<String, Router>) -> Self {
         Self {
             routes: Arc::new(routes),
+            unknown: Router::new().fallback(unknown_host),
         }
     }
+}
 
-    /// One router that dispatches on the request's host (HTTP/1 `Host` or HTTP/2 `:authority`).
-    pub fn into_router(self) -> Router {
-        Router::new().fallback(dispatch).with_state(self)
+impl tower::Service<Request> for HostRoutes {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = tower::util::Oneshot<Router, Request>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let router = request_host(&req)
+            .and_then(|host| self.routes.get(host.as_ref()))
+            .unwrap_or(&self.unknown);
+        router.clone().oneshot(req)
     }
 }
 
@@ -58,20 +84,10 @@ fn request_host(req: &Request) -> Option<Cow<'_, str>> {
     })
 }
 
-async fn dispatch(State(hosts): State<HostRoutes>, req: Request) -> Response {
-    let router = match request_host(&req) {
-        None => return (StatusCode::BAD_REQUEST, "a Host header is required").into_response(),
-        Some(host) => match hosts.routes.get(host.as_ref()) {
-            Some(router) => Ok(router.clone()),
-            None => Err(host.into_owned()),
-        },
-    };
-    match router {
-        Ok(router) => match router.oneshot(req).await {
-            Ok(response) => response,
-            Err(never) => match never {},
-        },
-        Err(host) => (
+async fn unknown_host(req: Request) -> Response {
+    match request_host(&req) {
+        None => (StatusCode::BAD_REQUEST, "a Host header is required").into_response(),
+        Some(host) => (
             StatusCode::NOT_FOUND,
             axum::Json(serde_json::json!({
                 "error": {"code": "HostNotFound", "message": format!("Skybridge serves no service at host '{host}'.")}
@@ -124,25 +140,50 @@ impl Default for ServeOptions {
     }
 }
 
+/// What [`serve`] serves: an axum [`Router`], or [`HostRoutes`].
+pub trait HttpService:
+    tower::Service<Request, Response = Response, Error = std::convert::Infallible>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> HttpService for S where
+    S: tower::Service<Request, Response = Response, Error = std::convert::Infallible>
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// Serves `app` over TLS on `listener` until `shutdown` resolves, then lets open requests
 /// finish (up to 10 s).
-pub async fn serve(
+pub async fn serve<S>(
     listener: TcpListener,
     tls: Arc<rustls::ServerConfig>,
-    app: Router,
+    app: S,
     shutdown: impl Future<Output = ()>,
-) {
+) where
+    S: HttpService,
+    S::Future: Send + 'static,
+{
     serve_with(listener, tls, app, shutdown, ServeOptions::default()).await;
 }
 
 /// [`serve`] with explicit limits (tests use short ones).
-pub async fn serve_with(
+pub async fn serve_with<S>(
     listener: TcpListener,
     tls: Arc<rustls::ServerConfig>,
-    app: Router,
+    app: S,
     shutdown: impl Future<Output = ()>,
     options: ServeOptions,
-) {
+) where
+    S: HttpService,
+    S::Future: Send + 'static,
+{
     let acceptor = TlsAcceptor::from(tls);
     let graceful = GracefulShutdown::new();
     let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -262,8 +303,8 @@ mod tests {
         assert_eq!(host_of("/x", Some("[::1")).as_deref(), Some("[::1"));
     }
 
-    /// A TLS server for "localhost" answering `ok`, with `timeout` as header read timeout;
-    /// returns its port and a client config trusting it.
+    /// A TLS server with one host, "localhost", answering `ok`, with `timeout` as header read
+    /// timeout; returns its port and a client config trusting it.
     async fn server(timeout: Duration) -> (u16, Arc<rustls::ClientConfig>) {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let now = std::time::SystemTime::now()
@@ -287,7 +328,10 @@ mod tests {
         client.alpn_protocols = vec![b"http/1.1".to_vec()];
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let app = Router::new().fallback(|| async { "ok" });
+        let app = HostRoutes::new(HashMap::from([(
+            "localhost".to_string(),
+            Router::new().fallback(|| async { "ok" }),
+        )]));
         let options = ServeOptions {
             header_read_timeout: timeout,
         };
@@ -354,6 +398,46 @@ mod tests {
         let mut tls = connect(port, &client).await;
         let (got, _) = until_closed(&mut tls).await;
         assert_eq!(got, "");
+    }
+
+    #[tokio::test]
+    async fn requests_go_to_their_host_and_others_are_answered_in_azure_shape() {
+        use tokio::io::AsyncWriteExt;
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let (port, client) = server(Duration::from_secs(5)).await;
+        let ask = |request: &'static [u8]| {
+            let client = client.clone();
+            async move {
+                let mut tls = connect(port, &client).await;
+                tls.write_all(request).await.unwrap();
+                until_closed(&mut tls).await.0
+            }
+        };
+        let served =
+            ask(b"GET / HTTP/1.1\r\nHost: LocalHost:8443\r\nConnection: close\r\n\r\n").await;
+        assert!(served.starts_with("HTTP/1.1 200 OK\r\n"), "{served}");
+        assert!(served.ends_with("\r\n\r\nok"), "{served}");
+        let unknown =
+            ask(b"GET / HTTP/1.1\r\nHost: other.example\r\nConnection: close\r\n\r\n").await;
+        assert!(
+            unknown.starts_with("HTTP/1.1 404 Not Found\r\n"),
+            "{unknown}"
+        );
+        assert!(
+            unknown.ends_with(
+                r#"{"error":{"code":"HostNotFound","message":"Skybridge serves no service at host 'other.example'."}}"#
+            ),
+            "{unknown}"
+        );
+        let hostless = ask(b"GET / HTTP/1.0\r\n\r\n").await;
+        assert!(
+            hostless.starts_with("HTTP/1.0 400 Bad Request\r\n"),
+            "{hostless}"
+        );
+        assert!(
+            hostless.ends_with("a Host header is required"),
+            "{hostless}"
+        );
     }
 
     #[tokio::test]

@@ -163,7 +163,7 @@ pub async fn serve_until(
     routes.extend(vaults.routes);
     routes.extend(workflows.routes);
     routes.extend(gateways.routes);
-    let app = HostRoutes::new(routes).into_router();
+    let app = HostRoutes::new(routes);
 
     let endpoints_path = rt.data_dir.join("endpoints.json");
     let config = rt.authority.config().clone();
