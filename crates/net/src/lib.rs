@@ -1,6 +1,11 @@
 //! Outbound HTTPS: every Skybridge component that calls out (external OIDC issuers, the
 //! credentials library, gateway metadata) builds its client here, so trust is configured in one
 //! place: the system's root bundle plus extra roots (the dev CA), with the aws-lc-rs provider.
+//! Also the request ids that the services stamp on their responses ([`new_request_id`]).
+
+mod request_id;
+
+pub use request_id::new_request_id;
 
 use std::sync::Arc;
 use std::time::Duration;

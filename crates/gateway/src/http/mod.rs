@@ -14,12 +14,13 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::response::Response;
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
+use skybridge_net::new_request_id;
 use uuid::Uuid;
 
 use crate::engine::cors::{first_cors, is_preflight, preflight};
 use crate::engine::errors::{builtin, error_body};
 use crate::engine::run::{Outcome, run, run_builtin_error};
-use crate::engine::state::{RequestFacts, RequestState, ResponseState, new_request_id};
+use crate::engine::state::{RequestFacts, RequestState, ResponseState};
 use crate::engine::transform::parse_query;
 use crate::expr::UrlValue;
 use crate::gateway::Gateway;

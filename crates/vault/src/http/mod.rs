@@ -109,34 +109,8 @@ fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, VaultError> {
     })
 }
 
-/// A fresh `x-ms-request-id` (a random UUID). The bytes come from aws-lc's generator 64 ids
-/// at a time: `Uuid::new_v4` makes a `getrandom` system call per id, and one call into aws-lc's
-/// generator per id (which draws on RDRAND each call) was 2 % of a sign request's CPU.
-/// A request id is a correlation handle, not a secret.
-fn request_id() -> String {
-    const IDS: usize = 64;
-    thread_local! {
-        static POOL: std::cell::RefCell<([u8; 16 * IDS], usize)> =
-            const { std::cell::RefCell::new(([0; 16 * IDS], IDS)) };
-    }
-    let bytes = POOL.with_borrow_mut(|(pool, next)| {
-        if *next == IDS {
-            aws_lc_rs::rand::fill(pool).ok()?;
-            *next = 0;
-        }
-        let mut id = [0u8; 16];
-        id.copy_from_slice(&pool[16 * *next..16 * (*next + 1)]);
-        *next += 1;
-        Some(id)
-    });
-    match bytes {
-        Some(b) => uuid::Builder::from_random_bytes(b).into_uuid().to_string(),
-        None => uuid::Uuid::new_v4().to_string(),
-    }
-}
-
 async fn handle(State(host): State<Arc<Host>>, req: Request) -> Response {
-    let request_id = request_id();
+    let request_id = skybridge_net::new_request_id().to_string();
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     // The vault's tenant, for the challenge of a 401 (built only then).
@@ -387,22 +361,6 @@ async fn serve(
         Route::Purge(k, n) => {
             svc.purge_object(vault, k, &n).await?;
             Ok((StatusCode::NO_CONTENT, None, None))
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::request_id;
-
-    #[test]
-    fn request_ids_are_distinct_random_uuids_across_pool_refills() {
-        let ids: Vec<String> = (0..200).map(|_| request_id()).collect();
-        let distinct: std::collections::HashSet<&String> = ids.iter().collect();
-        assert_eq!(distinct.len(), ids.len());
-        for id in &ids {
-            let parsed = uuid::Uuid::parse_str(id).expect("a UUID");
-            assert_eq!(parsed.get_version_num(), 4, "{id}");
         }
     }
 }
