@@ -154,7 +154,7 @@ mod tests {
         tokio::spawn(crate::server::serve(
             listener,
             tls,
-            app,
+            crate::server::HostRoutes::new([("localhost".to_string(), app)].into()),
             std::future::pending(),
         ));
         (base, hits, ca.cert_der().to_vec())

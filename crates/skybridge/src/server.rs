@@ -29,12 +29,6 @@ pub struct HostRoutes {
     unknown: Router,
 }
 
-impl Default for HostRoutes {
-    fn default() -> Self {
-        Self::new(HashMap::new())
-    }
-}
-
 impl HostRoutes {
     /// Routes from (host, router) pairs.
     pub fn new(routes: HashMap<String, Router>) -> Self {
@@ -102,8 +96,8 @@ async fn unknown_host(req: Request) -> Response {
 /// is woken once for several responses rather than once for each (a cross-CPU wake-up costs
 /// about as much as parsing and routing a request). On an idle server it costs one pass of the
 /// scheduler. For services whose requests carry CPU work (signatures): there it measured about
-/// +40 % P-256 signs/s at the vault; the gateway's proxied responses did not gain (docs/benchmarks.md,
-/// "Responses in bursts").
+/// +40 % P-256 signs/s at the vault; the gateway's proxied responses did not gain
+/// (docs/benchmarks.md, "Responses in bursts").
 pub fn respond_in_bursts(router: Router) -> Router {
     router.layer(axum::middleware::map_response(|response: Response| async {
         tokio::task::yield_now().await;
@@ -140,50 +134,25 @@ impl Default for ServeOptions {
     }
 }
 
-/// What [`serve`] serves: an axum [`Router`], or [`HostRoutes`].
-pub trait HttpService:
-    tower::Service<Request, Response = Response, Error = std::convert::Infallible>
-    + Clone
-    + Send
-    + Sync
-    + 'static
-{
-}
-
-impl<S> HttpService for S where
-    S: tower::Service<Request, Response = Response, Error = std::convert::Infallible>
-        + Clone
-        + Send
-        + Sync
-        + 'static
-{
-}
-
 /// Serves `app` over TLS on `listener` until `shutdown` resolves, then lets open requests
 /// finish (up to 10 s).
-pub async fn serve<S>(
+pub async fn serve(
     listener: TcpListener,
     tls: Arc<rustls::ServerConfig>,
-    app: S,
+    app: HostRoutes,
     shutdown: impl Future<Output = ()>,
-) where
-    S: HttpService,
-    S::Future: Send + 'static,
-{
+) {
     serve_with(listener, tls, app, shutdown, ServeOptions::default()).await;
 }
 
 /// [`serve`] with explicit limits (tests use short ones).
-pub async fn serve_with<S>(
+pub async fn serve_with(
     listener: TcpListener,
     tls: Arc<rustls::ServerConfig>,
-    app: S,
+    app: HostRoutes,
     shutdown: impl Future<Output = ()>,
     options: ServeOptions,
-) where
-    S: HttpService,
-    S::Future: Send + 'static,
-{
+) {
     let acceptor = TlsAcceptor::from(tls);
     let graceful = GracefulShutdown::new();
     let mut builder = auto::Builder::new(TokioExecutor::new());
