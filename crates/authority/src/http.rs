@@ -51,7 +51,7 @@ fn correlation_id(headers: &HeaderMap) -> Uuid {
                 .ok()
                 .and_then(|v| Uuid::parse_str(v).ok())
         })
-        .unwrap_or_else(Uuid::new_v4)
+        .unwrap_or_else(skybridge_net::new_request_id)
 }
 
 struct ErrorReply {
@@ -64,7 +64,7 @@ struct ErrorReply {
 impl IntoResponse for ErrorReply {
     fn into_response(self) -> Response {
         let wire = self.error.wire();
-        let trace = Uuid::new_v4();
+        let trace = skybridge_net::new_request_id();
         let timestamp = crate::time_fmt::wire(self.now);
         if let AuthorityError::Internal(detail) = &self.error {
             tracing::error!(%trace, %detail, "authority internal error");
@@ -130,7 +130,7 @@ fn metadata<T: serde::Serialize>(headers: &HeaderMap, value: &T) -> Response {
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
     );
-    set_ids(h, Uuid::new_v4(), correlation_id(headers));
+    set_ids(h, skybridge_net::new_request_id(), correlation_id(headers));
     response
 }
 
@@ -252,7 +252,7 @@ async fn token(
             no_store(response.headers_mut());
             set_ids(
                 response.headers_mut(),
-                Uuid::new_v4(),
+                skybridge_net::new_request_id(),
                 correlation_id(&headers),
             );
             response

@@ -2,12 +2,12 @@
 
 use uuid::Uuid;
 
-/// A fresh request id (the gateway's `context.RequestId` and `apim-request-id`, the vault's
-/// `x-ms-request-id`): a version-4 UUID, unique and random-looking. It is an identifier, not a
-/// secret (clients see it in response headers and error bodies), so each thread
-/// draws 128 random bits once (aws-lc) and then mixes a counter into them (the splitmix64
-/// finaliser, a bijection, so a thread never repeats an id) instead of asking for 16 fresh
-/// random bytes per request.
+/// A fresh request id: the gateway's `context.RequestId` and `apim-request-id`, the vault's and
+/// the authority's `x-ms-request-id`, the authority's trace and fallback correlation ids. A
+/// version-4 UUID, unique and random-looking. It is an identifier, not a secret (clients see it
+/// in response headers and error bodies), so each thread draws 128 random bits once (aws-lc) and
+/// then mixes a counter into them (the splitmix64 finaliser, a bijection, so a thread never
+/// repeats an id) instead of asking for 16 fresh random bytes per request.
 pub fn new_request_id() -> Uuid {
     use std::cell::Cell;
     thread_local! {
