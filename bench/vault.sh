@@ -4,7 +4,8 @@
 # same cores in the same run. Needs wrk, openssl, root (for the hosts file) or the names
 # resolving already. Usage: bench/vault.sh [seconds]
 # PERF_OUT=file records a system-wide profile (server, wrk and kernel) during PERF_CASE
-# (rsa_sign|ec_sign|get_secret, default rsa_sign); PERF_CALLGRAPH='--call-graph dwarf' for whole stacks.
+# (rsa_sign|ec_sign|get_secret, default rsa_sign); PERF_CALLGRAPH='--call-graph dwarf' for whole stacks;
+# PERF_FREQ samples per second (default 999; ~300 with dwarf stacks disturbs the run less).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"
@@ -65,7 +66,7 @@ LUA
   curl -sf --cacert "$work/data/ca.pem" -X "$3" -H "Authorization: Bearer $token" -H "Content-Type: application/json" ${4:+-d "$4"} "$2" >/dev/null
   local perf_pid=
   if [ -n "${PERF_OUT:-}" ] && [ "$1" = "${PERF_CASE:-rsa_sign}" ]; then
-    perf record -a -F 999 ${PERF_CALLGRAPH:--g} -o "$PERF_OUT" -- sleep "$((secs - 2))" >/dev/null 2>&1 & perf_pid=$!
+    perf record -a -F ${PERF_FREQ:-999} ${PERF_CALLGRAPH:--g} -o "$PERF_OUT" -- sleep "$((secs - 2))" >/dev/null 2>&1 & perf_pid=$!
   fi
   "${loadgen_pin[@]}" wrk -t"$wrk_threads" -c32 -d"${secs}s" -s "$work/s.lua" "$2" | awk -v n="$1" '/Requests\/sec/ {print n, $2} /Non-2xx/ {print n "-errors", $NF}'
   if [ -n "$perf_pid" ]; then wait "$perf_pid" || true; fi

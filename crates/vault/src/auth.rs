@@ -116,8 +116,11 @@ impl TokenValidator {
         if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
             return Err(missing());
         }
-        let fingerprint = TokenCache::fingerprint(tenant_id, token);
-        if let Some(hit) = self.verified.get(&fingerprint, now, self.config.leeway) {
+        let fingerprint = self.verified.fingerprint(tenant_id, token);
+        if let Some(hit) = fingerprint
+            .as_ref()
+            .and_then(|fp| self.verified.get(fp, now, self.config.leeway))
+        {
             // Still published unchanged: the signature verified then verifies now. Otherwise
             // the full path below decides (and names the error).
             if hit.still_published(&self.signing_keys(tenant_id).await?) {
@@ -179,7 +182,8 @@ impl TokenValidator {
             issuer: claim("iss").unwrap_or_default(),
         };
         // `exp` is required and validated above, so it parses; `nbf` may be absent.
-        if let (Ok(Some(exp)), Ok(nbf)) = (
+        if let (Some(fingerprint), Ok(Some(exp)), Ok(nbf)) = (
+            fingerprint,
             numeric_date(&jws.claims, "exp"),
             numeric_date(&jws.claims, "nbf"),
         ) {

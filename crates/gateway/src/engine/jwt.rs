@@ -15,7 +15,7 @@ use skybridge_jose::{UnverifiedJws, VerifyingKey, decode_unverified};
 
 use super::errors::PolicyError;
 use super::state::Exec;
-use super::token_cache::{self, TokenContent};
+use super::token_cache::TokenContent;
 use crate::expr::{JwtValue, Value};
 use crate::policy::ast::{ClaimRule, KeyMaterial, TokenSource, ValidateJwt};
 
@@ -228,8 +228,10 @@ async fn check(
     // use, a hit also brings its decoded header and claims, so it is not decoded again; a token
     // is cached only after it decoded and verified, so malformed tokens fail on decoding here.
     let now_ms = x.services.clock.now_ms();
-    let token_hash = token_cache::hash(&raw);
-    let cached = x.services.verified.get(&token_hash, now_ms);
+    let token_hash = x.services.verified.key(&raw);
+    let cached = token_hash
+        .as_ref()
+        .and_then(|h| x.services.verified.get(h, now_ms));
     let cached_content = cached.as_ref().and_then(|h| h.content.clone());
     let mut jws: Option<UnverifiedJws> = None;
     if cached_content.is_none() {
@@ -330,15 +332,17 @@ async fn check(
         // Without cached content the token was decoded above.
         (None, None) => return Ok(Err(fail("JwtInvalid", "JWT is not well formed."))),
     };
-    if let Some(vk) = verified_by {
-        let exp_ms = numeric_date(&content.claims, "exp")
-            .ok()
-            .flatten()
-            .map(|e| e.saturating_mul(1000));
-        x.services.verified.insert(token_hash, vk, exp_ms, now_ms);
-    } else if hit && decoded_now {
+    match (verified_by, token_hash) {
+        (Some(vk), Some(h)) => {
+            let exp_ms = numeric_date(&content.claims, "exp")
+                .ok()
+                .flatten()
+                .map(|e| e.saturating_mul(1000));
+            x.services.verified.insert(h, vk, exp_ms, now_ms);
+        }
         // The token's second use: from now on its hits skip decoding too.
-        x.services.verified.attach(&token_hash, content.clone());
+        (None, Some(h)) if hit && decoded_now => x.services.verified.attach(&h, content.clone()),
+        _ => {}
     }
 
     // Lifetime.

@@ -3,8 +3,8 @@
 //! already verified (Envoy added the same cache for the same reason).
 //!
 //! Only the signature step is cached; lifetime, issuer, audience and claims are still checked on
-//! every request, since they depend on the clock and on the policy. An entry is keyed by the
-//! SHA-256 of the token and remembers the very key object that verified it; a hit counts only if
+//! every request, since they depend on the clock and on the policy. An entry is keyed by a
+//! keyed fingerprint of the token (`skybridge_jose::Fingerprinter`) and remembers the very key object that verified it; a hit counts only if
 //! that key is still among the policy's candidate keys (compared by identity, and the entry
 //! holds the key alive, so an address is never reused while cached). Refetched or rotated keys
 //! are new objects, so a key change invalidates every entry verified with the old keys at once.
@@ -19,9 +19,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use aws_lc_rs::digest;
 use serde_json::{Map, Value};
-use skybridge_jose::{Header, VerifyingKey};
+use skybridge_jose::{Fingerprinter, Header, TokenFingerprint, VerifyingKey};
 
 /// What a verified token said: its protected header and claims, decoded once.
 #[derive(Debug)]
@@ -52,24 +51,31 @@ struct Entry {
     until_ms: i64,
 }
 
-/// SHA-256 of a token.
-pub type TokenHash = [u8; 32];
+/// What a token is cached by.
+pub type TokenHash = TokenFingerprint;
 
-/// Tokens whose signature was verified, by hash.
-#[derive(Default)]
+/// Tokens whose signature was verified, by fingerprint.
 pub struct VerifiedTokens {
+    /// `None` if no random key could be made: then nothing is cached.
+    fingerprinter: Option<Fingerprinter>,
     entries: Mutex<HashMap<TokenHash, Entry>>,
 }
 
-/// The cache key of a token.
-pub fn hash(token: &str) -> TokenHash {
-    let d = digest::digest(&digest::SHA256, token.as_bytes());
-    let mut out = [0u8; 32];
-    out.copy_from_slice(d.as_ref());
-    out
+impl Default for VerifiedTokens {
+    fn default() -> Self {
+        Self {
+            fingerprinter: Fingerprinter::new().ok(),
+            entries: Mutex::default(),
+        }
+    }
 }
 
 impl VerifiedTokens {
+    /// The cache key of `token`; `None` means "verify in full and do not cache".
+    pub fn key(&self, token: &str) -> Option<TokenHash> {
+        self.fingerprinter.as_ref()?.fingerprint(token.as_bytes())
+    }
+
     /// The key that verified the token `hash` and its content, if cached and not expired at
     /// `now_ms`.
     pub fn get(&self, hash: &TokenHash, now_ms: i64) -> Option<Hit> {
@@ -154,7 +160,7 @@ mod tests {
     fn hit_until_exp_or_ttl() {
         let cache = VerifiedTokens::default();
         let k = key();
-        let h = hash("a.b.c");
+        let h = cache.key("a.b.c").unwrap();
         cache.insert(h, k.clone(), Some(5_000), 1_000);
         assert!(Arc::ptr_eq(&cache.get(&h, 4_999).unwrap().key, &k));
         assert!(cache.get(&h, 4_999).unwrap().content.is_none());
@@ -164,13 +170,13 @@ mod tests {
         cache.insert(h, k, None, 0);
         assert!(cache.get(&h, MAX_TTL_MS - 1).is_some());
         assert!(cache.get(&h, MAX_TTL_MS).is_none());
-        assert!(cache.get(&hash("other"), 0).is_none());
+        assert!(cache.get(&cache.key("other").unwrap(), 0).is_none());
     }
 
     #[test]
     fn expired_tokens_are_not_cached() {
         let cache = VerifiedTokens::default();
-        cache.insert(hash("x"), key(), Some(10), 10);
+        cache.insert(cache.key("x").unwrap(), key(), Some(10), 10);
         assert!(cache.is_empty());
     }
 
@@ -179,7 +185,7 @@ mod tests {
         let cache = VerifiedTokens::default();
         let k = key();
         for i in 0..(CAPACITY + 10) {
-            cache.insert(hash(&i.to_string()), k.clone(), None, 0);
+            cache.insert(cache.key(&i.to_string()).unwrap(), k.clone(), None, 0);
         }
         assert!(cache.len() <= CAPACITY);
     }

@@ -3,15 +3,15 @@
 //! the largest cost of a cheap operation. What is remembered is the *outcome of verification*
 //! for that exact token — never an authorization decision, which RBAC still makes per call.
 //!
-//! Keyed by SHA-256 of (tenant, token), so the token itself is not kept. An entry is used only
+//! Keyed by (tenant, a keyed fingerprint of the token: [`Fingerprinter`]), so the token itself
+//! is not kept. An entry is used only
 //! while the injected clock is inside the token's `nbf`/`exp` window (with the validator's
 //! leeway) and while the key that verified it is still published unchanged; otherwise the
 //! caller verifies the token in full again, which also produces the precise error.
 
 use std::sync::Arc;
 
-use aws_lc_rs::digest;
-use skybridge_jose::JwkSet;
+use skybridge_jose::{Fingerprinter, JwkSet};
 use uuid::Uuid;
 
 use super::map::BoundedMap;
@@ -53,29 +53,29 @@ impl Verified {
     }
 }
 
-/// SHA-256 of (tenant, token): what a verified token is remembered by.
-pub(crate) type Fingerprint = [u8; 32];
+/// (tenant, token fingerprint): what a verified token is remembered by.
+pub(crate) type Fingerprint = (Uuid, skybridge_jose::TokenFingerprint);
 
 /// The verified-token cache of one validator.
 pub(crate) struct TokenCache {
+    /// `None` if no random key could be made: then nothing is cached.
+    fingerprinter: Option<Fingerprinter>,
     map: BoundedMap<Fingerprint, Arc<Verified>>,
 }
 
 impl TokenCache {
     pub(crate) fn new() -> Self {
         Self {
+            fingerprinter: Fingerprinter::new().ok(),
             map: BoundedMap::new(MAX_TOKENS),
         }
     }
 
-    /// The fingerprint of `token` presented to a vault of `tenant_id`.
-    pub(crate) fn fingerprint(tenant_id: Uuid, token: &str) -> Fingerprint {
-        let mut ctx = digest::Context::new(&digest::SHA256);
-        ctx.update(tenant_id.as_bytes());
-        ctx.update(token.as_bytes());
-        let mut out = [0u8; 32];
-        out.copy_from_slice(ctx.finish().as_ref());
-        out
+    /// The fingerprint of `token` presented to a vault of `tenant_id`; `None` means "verify
+    /// in full and do not cache".
+    pub(crate) fn fingerprint(&self, tenant_id: Uuid, token: &str) -> Option<Fingerprint> {
+        let fp = self.fingerprinter.as_ref()?.fingerprint(token.as_bytes())?;
+        Some((tenant_id, fp))
     }
 
     /// A remembered verification still inside its validity window at `now`.
@@ -124,8 +124,10 @@ mod tests {
             keys: vec![jwk.clone()],
         });
         let cache = TokenCache::new();
-        let fp = TokenCache::fingerprint(Uuid::nil(), "t");
-        assert_ne!(fp, TokenCache::fingerprint(Uuid::from_u128(1), "t"));
+        let fp = cache.fingerprint(Uuid::nil(), "t").unwrap();
+        assert_eq!(Some(fp), cache.fingerprint(Uuid::nil(), "t"));
+        assert_ne!(Some(fp), cache.fingerprint(Uuid::from_u128(1), "t"));
+        assert_ne!(Some(fp), cache.fingerprint(Uuid::nil(), "u"));
         cache.put(fp, verified(1000, Some(500), keys.clone()), 600, 10);
         assert!(cache.get(&fp, 1010, 10).is_some(), "exp + leeway");
         assert!(cache.get(&fp, 1011, 10).is_none(), "expired");

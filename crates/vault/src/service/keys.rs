@@ -10,7 +10,7 @@ use super::meta::{self, KeyMeta};
 use super::{ListRequest, VaultService};
 use crate::api::keys::*;
 use crate::api::{Attributes, Blob, Page};
-use crate::cache::keys::{LoadedKey, Purpose};
+use crate::cache::keys::{KeyUse, LoadedKey, Purpose};
 use crate::crypto;
 use crate::error::{VaultError, bad};
 use crate::names::{check_name, new_version};
@@ -312,22 +312,33 @@ impl VaultService {
         version: Option<&str>,
         op: &str,
         after_expiry_ok: bool,
-    ) -> Result<(VaultObjectRecord, KeyKind), VaultError> {
+        since: u64,
+    ) -> Result<(VaultObjectRecord, KeyKind, String), VaultError> {
         let record = self.find(vault, KEY, name, version).await?;
-        let m: KeyMeta = meta::read(&record)?;
+        let id = Self::aad(&record);
+        let m = self.loaded_keys().key_use(&id, since, || {
+            let m: KeyMeta = meta::read(&record)?;
+            Ok(KeyUse {
+                enabled: m.attributes.enabled,
+                nbf: m.attributes.nbf,
+                exp: m.attributes.exp,
+                kind: crypto::kind_of_public(&m.public)?,
+                key_ops: m.key_ops,
+            })
+        })?;
         let now = self.now();
         let refuse = |state: &str| {
             Err(VaultError::Forbidden(format!(
                 "Operation {op} is not allowed on {state} key."
             )))
         };
-        if m.attributes.enabled == Some(false) {
+        if m.enabled == Some(false) {
             return refuse("a disabled");
         }
-        if m.attributes.nbf.is_some_and(|nbf| now < nbf) {
+        if m.nbf.is_some_and(|nbf| now < nbf) {
             return refuse("a not yet valid");
         }
-        if !after_expiry_ok && m.attributes.exp.is_some_and(|exp| now >= exp) {
+        if !after_expiry_ok && m.exp.is_some_and(|exp| now >= exp) {
             return refuse("an expired");
         }
         if !m.key_ops.iter().any(|k| k == op) {
@@ -335,29 +346,29 @@ impl VaultService {
                 "Operation {op} is not permitted on this key: it is not in key_ops."
             )));
         }
-        let kind = crypto::kind_of_public(&m.public)?;
-        Ok((record, kind))
+        Ok((record, m.kind, id))
     }
 
     /// A version's private key parsed for `purpose`: from memory, or opened and parsed once.
     /// `since` is the parsed-key generation noted before `record` was read, so that a key
     /// loaded across a concurrent update, delete or purge is used once but not kept.
+    /// `id` is the version's sealing identity ([`VaultService::aad`]).
     fn loaded_key(
         &self,
         record: &VaultObjectRecord,
+        id: String,
         purpose: Purpose,
         since: u64,
     ) -> Result<Arc<LoadedKey>, VaultError> {
-        self.loaded_keys()
-            .get_or_load(Self::aad(record), purpose, since, || {
-                let mut pkcs8 = self.open(record)?;
-                let loaded = match purpose {
-                    Purpose::Sign(alg) => crypto::load_signer(&pkcs8, alg).map(LoadedKey::Signer),
-                    Purpose::Rsa => crypto::load_rsa(&pkcs8).map(LoadedKey::Rsa),
-                };
-                pkcs8.fill(0);
-                loaded
-            })
+        self.loaded_keys().get_or_load(id, purpose, since, || {
+            let mut pkcs8 = self.open(record)?;
+            let loaded = match purpose {
+                Purpose::Sign(alg) => crypto::load_signer(&pkcs8, alg).map(LoadedKey::Signer),
+                Purpose::Rsa => crypto::load_rsa(&pkcs8).map(LoadedKey::Rsa),
+            };
+            pkcs8.fill(0);
+            loaded
+        })
     }
 
     fn kid(&self, vault: &VaultRecord, record: &VaultObjectRecord) -> String {
@@ -380,26 +391,33 @@ impl VaultService {
     ) -> Result<KeyOperationResult, VaultError> {
         let input = decode(&p.value, "value")?;
         let since = self.loaded_keys().generation();
-        let (record, kind) = self
-            .usable_key(vault, name, version, op.key_op(), op.allowed_after_expiry())
+        let (record, kind, id) = self
+            .usable_key(
+                vault,
+                name,
+                version,
+                op.key_op(),
+                op.allowed_after_expiry(),
+                since,
+            )
             .await?;
         let output = match op {
             KeyOperation::Sign => {
                 let alg = crypto::sign_alg(&p.alg, kind)?;
                 crypto::check_digest(alg, &input)?;
-                let key = self.loaded_key(&record, Purpose::Sign(alg), since)?;
+                let key = self.loaded_key(&record, id, Purpose::Sign(alg), since)?;
                 crypto::sign_with(key.signer()?, &input)?
             }
             KeyOperation::Encrypt | KeyOperation::WrapKey => {
                 let padding = crypto::padding(&p.alg)?;
                 crypto::check_rsa(kind)?;
-                let key = self.loaded_key(&record, Purpose::Rsa, since)?;
+                let key = self.loaded_key(&record, id, Purpose::Rsa, since)?;
                 crypto::encrypt_with(key.rsa()?, &padding, &input)?
             }
             KeyOperation::Decrypt | KeyOperation::UnwrapKey => {
                 let padding = crypto::padding(&p.alg)?;
                 crypto::check_rsa(kind)?;
-                let key = self.loaded_key(&record, Purpose::Rsa, since)?;
+                let key = self.loaded_key(&record, id, Purpose::Rsa, since)?;
                 crypto::decrypt_with(key.rsa()?, &padding, &input)?
             }
         };
@@ -420,12 +438,12 @@ impl VaultService {
         let digest = decode(&p.digest, "digest")?;
         let signature = decode(&p.value, "value")?;
         let since = self.loaded_keys().generation();
-        let (record, kind) = self
-            .usable_key(vault, name, version, "verify", true)
+        let (record, kind, id) = self
+            .usable_key(vault, name, version, "verify", true, since)
             .await?;
         let alg = crypto::sign_alg(&p.alg, kind)?;
         crypto::check_digest(alg, &digest)?;
-        let key = self.loaded_key(&record, Purpose::Sign(alg), since)?;
+        let key = self.loaded_key(&record, id, Purpose::Sign(alg), since)?;
         Ok(KeyVerifyResult {
             value: crypto::verify_with(key.signer()?, &digest, &signature)?,
         })
