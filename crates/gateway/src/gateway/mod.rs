@@ -18,7 +18,7 @@ use crate::engine::{
     Clock, DeploymentInfo, HttpClient, MetadataFetcher, Services, SystemClock, TokenProvider,
 };
 use crate::error::LoadErrors;
-use crate::http::client::{HttpFetcher, HyperClient};
+use crate::http::client::{BackendClient, HttpFetcher};
 use compile::Compiled;
 
 /// Builds a [`Gateway`]; every dependency has a production default.
@@ -87,9 +87,9 @@ impl GatewayBuilder {
     pub fn build(self) -> Result<Gateway, LoadErrors> {
         let compiled = compile::compile(&self.config, self.base_dir.as_deref())?;
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let client: Arc<dyn HttpClient> = self
-            .client
-            .unwrap_or_else(|| Arc::new(HyperClient::new(self.tls.clone(), self.resolve.clone())));
+        let client: Arc<dyn HttpClient> = self.client.unwrap_or_else(|| {
+            Arc::new(BackendClient::new(self.tls.clone(), self.resolve.clone()))
+        });
         let fetcher = self
             .fetcher
             .unwrap_or_else(|| Arc::new(HttpFetcher::new(client.clone())));

@@ -1,28 +1,31 @@
-//! The production backend client: hyper-util's pooled legacy client over a small connector
-//! of our own (TCP, plus rustls via tokio-rustls for `https://`), so no other TLS stack or
-//! crypto provider enters the build. HTTPS needs a `rustls::ClientConfig` from the binary
-//! (it trusts the Skybridge dev CA); without one, `https://` backends fail cleanly.
+//! The production backend client: HTTP/1.1 over pooled keep-alive connections, TCP plus rustls
+//! (tokio-rustls) for `https://`, so no other TLS stack or crypto provider enters the build.
+//! HTTPS needs a `rustls::ClientConfig` from the binary (it trusts the Skybridge dev CA);
+//! without one, `https://` backends fail cleanly.
+//!
+//! Each exchange runs in the task of the request that needs it: the connection is taken from
+//! the pool, written, read and put back by that task. hyper-util's pooled client drove every
+//! connection from a task of its own and handed requests and responses over channels, two
+//! task wake-ups and two hand-offs per request; that and its pool were about a tenth of a
+//! proxied request's CPU (docs/benchmarks.md). The framing is [`super::h1`]'s.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use axum::body::Body;
-use bytes::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::{Connected, Connection};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use bytes::{Bytes, BytesMut};
+use http::Method;
 use rustls_pki_types::ServerName;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+use super::h1::{self, Chunked, Framing, ResponseHead};
 use crate::engine::forward::strip_hop_by_hop;
 use crate::engine::{
     ClientError, FetchError, HttpClient, InboundResponse, MetadataFetcher, OutboundRequest,
@@ -30,6 +33,14 @@ use crate::engine::{
 
 /// Largest backend response body buffered.
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+/// Largest response head accepted.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// How long an idle connection is kept.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// Most idle connections kept per backend origin.
+const MAX_IDLE_PER_ORIGIN: usize = 256;
+/// Bodies up to this size are copied behind the head, so the request leaves in one write.
+const COALESCE_BODY_BYTES: usize = 16 * 1024;
 
 /// A plain or TLS stream.
 pub enum Stream {
@@ -37,6 +48,26 @@ pub enum Stream {
     Plain(TcpStream),
     /// `https://`
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl Stream {
+    /// The TCP socket under it.
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => s.get_ref().0,
+        }
+    }
+
+    /// Whether an idle connection can still be used: nothing arrived on it. An HTTP/1 server
+    /// sends nothing unasked, so readable bytes mean it closed (FIN, or a TLS close_notify
+    /// before it) or misbehaved; either way the connection is dropped, not reused.
+    fn is_quiet(&self) -> bool {
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut probe = [0u8; 1];
+        let mut buf = ReadBuf::new(&mut probe);
+        matches!(self.tcp().poll_peek(&mut cx, &mut buf), Poll::Pending)
+    }
 }
 
 impl AsyncRead for Stream {
@@ -79,110 +110,50 @@ impl AsyncWrite for Stream {
     }
 }
 
-/// A connection as hyper sees it.
-pub struct Conn(TokioIo<Stream>);
-
-impl hyper::rt::Read for Conn {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: hyper::rt::ReadBufCursor<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().0).poll_read(cx, buf)
-    }
+/// Where connections go: scheme, host (lowercase) and port.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Origin {
+    https: bool,
+    host: String,
+    port: u16,
 }
 
-impl hyper::rt::Write for Conn {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().0).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().0).poll_shutdown(cx)
-    }
+struct Idle {
+    stream: Stream,
+    since: Instant,
 }
 
-impl Connection for Conn {
-    fn connected(&self) -> Connected {
-        Connected::new()
-    }
-}
-
-/// Connects by URI scheme; `overrides` pins host names to addresses (for `*.localhost`-style
-/// names that the system resolver may not know).
+/// The backend [`HttpClient`]: HTTP/1.1 with a keep-alive pool per origin.
 #[derive(Clone)]
-pub struct Connector {
+pub struct BackendClient {
     tls: Option<TlsConnector>,
+    /// Host names pinned to addresses (for `*.localhost`-style names that the system resolver
+    /// may not know).
     overrides: Arc<HashMap<String, SocketAddr>>,
+    idle: Arc<Mutex<HashMap<Origin, Vec<Idle>>>>,
 }
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-impl tower::Service<http::Uri> for Connector {
-    type Response = Conn;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Conn, BoxError>> + Send>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, uri: http::Uri) -> Self::Future {
-        let this = self.clone();
-        Box::pin(async move {
-            let https = match uri.scheme_str() {
-                Some("https") => true,
-                Some("http") => false,
-                other => return Err(format!("unsupported scheme {other:?}").into()),
-            };
-            let host = uri
-                .host()
-                .ok_or("URI has no host")?
-                .trim_matches(['[', ']'])
-                .to_owned();
-            let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
-            let tcp = match this.overrides.get(&host.to_ascii_lowercase()) {
-                Some(addr) => TcpStream::connect(SocketAddr::new(addr.ip(), port)).await?,
-                None => TcpStream::connect((host.as_str(), port)).await?,
-            };
-            tcp.set_nodelay(true)?;
-            let stream = if https {
-                let tls = this
-                    .tls
-                    .as_ref()
-                    .ok_or("https backends need a TLS client configuration")?;
-                let name = ServerName::try_from(host.clone())
-                    .map_err(|_| format!("{host:?} is not a valid TLS server name"))?;
-                Stream::Tls(Box::new(tls.connect(name, tcp).await?))
-            } else {
-                Stream::Plain(tcp)
-            };
-            Ok(Conn(TokioIo::new(stream)))
-        })
-    }
+/// What went wrong in one exchange, and whether the request may have reached the backend.
+enum Failure {
+    /// Nothing came back on a reused connection: it was closed under us, and a replayable
+    /// request is sent again on a new one.
+    Stale(String),
+    /// Anything else.
+    Other(ClientError),
 }
 
-/// The hyper-based [`HttpClient`].
-#[derive(Clone)]
-pub struct HyperClient {
-    client: Client<Connector, Body>,
+fn conn_err(msg: impl Into<String>) -> Failure {
+    Failure::Other(ClientError::Connection(msg.into()))
 }
 
-impl HyperClient {
-    /// A pooled client; `tls` enables `https://` backends.
+impl BackendClient {
+    /// A pooled client; `tls` enables `https://` backends; `overrides` pins host names to
+    /// addresses.
     pub fn new(
         tls: Option<Arc<rustls::ClientConfig>>,
         overrides: HashMap<String, SocketAddr>,
     ) -> Self {
-        let connector = Connector {
+        Self {
             tls: tls.map(TlsConnector::from),
             overrides: Arc::new(
                 overrides
@@ -190,56 +161,274 @@ impl HyperClient {
                     .map(|(k, v)| (k.to_ascii_lowercase(), v))
                     .collect(),
             ),
+            idle: Arc::default(),
+        }
+    }
+
+    /// An idle connection to `origin` still usable, most recently used first.
+    fn checkout(&self, origin: &Origin) -> Option<Stream> {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let conns = idle.get_mut(origin)?;
+        while let Some(c) = conns.pop() {
+            if c.since.elapsed() < IDLE_TIMEOUT && c.stream.is_quiet() {
+                return Some(c.stream);
+            }
+        }
+        None
+    }
+
+    fn checkin(&self, origin: Origin, stream: Stream) {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let conns = idle.entry(origin).or_default();
+        conns.retain(|c| c.since.elapsed() < IDLE_TIMEOUT);
+        if conns.len() < MAX_IDLE_PER_ORIGIN {
+            conns.push(Idle {
+                stream,
+                since: Instant::now(),
+            });
+        }
+    }
+
+    async fn connect(&self, origin: &Origin) -> Result<Stream, ClientError> {
+        let failed = |e: io::Error| {
+            ClientError::Connection(format!(
+                "connecting to {}:{}: {e}",
+                origin.host, origin.port
+            ))
         };
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build(connector);
-        Self { client }
+        let tcp = match self.overrides.get(&origin.host) {
+            Some(addr) => TcpStream::connect(SocketAddr::new(addr.ip(), origin.port)).await,
+            None => TcpStream::connect((origin.host.as_str(), origin.port)).await,
+        }
+        .map_err(failed)?;
+        tcp.set_nodelay(true).map_err(failed)?;
+        if !origin.https {
+            return Ok(Stream::Plain(tcp));
+        }
+        let tls = self.tls.as_ref().ok_or_else(|| {
+            ClientError::Connection("https backends need a TLS client configuration".into())
+        })?;
+        let name = ServerName::try_from(origin.host.clone()).map_err(|_| {
+            ClientError::Connection(format!("{:?} is not a valid TLS server name", origin.host))
+        })?;
+        let stream = tls.connect(name, tcp).await.map_err(|e| {
+            ClientError::Connection(format!("TLS with {}:{}: {e}", origin.host, origin.port))
+        })?;
+        Ok(Stream::Tls(Box::new(stream)))
     }
 }
 
-fn describe(e: &hyper_util::client::legacy::Error) -> String {
-    let mut msg = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        source = s.source();
+/// Writes the request and reads up to the end of the final response head. A failure before
+/// any byte of a response arrived is [`Failure::Stale`] on a reused connection.
+async fn exchange_head(
+    stream: &mut Stream,
+    wire: &[u8],
+    body: &[u8],
+    method: &Method,
+    reused: bool,
+) -> Result<(BytesMut, ResponseHead), Failure> {
+    let lost = |what: &str, e: &dyn std::fmt::Display| {
+        let msg = format!("{what}: {e}");
+        if reused {
+            Failure::Stale(msg)
+        } else {
+            conn_err(msg)
+        }
+    };
+    stream
+        .write_all(wire)
+        .await
+        .map_err(|e| lost("sending the request", &e))?;
+    if !body.is_empty() {
+        stream
+            .write_all(body)
+            .await
+            .map_err(|e| lost("sending the request body", &e))?;
     }
-    msg
+    stream
+        .flush()
+        .await
+        .map_err(|e| lost("sending the request", &e))?;
+    let mut buf = BytesMut::with_capacity(8 * 1024);
+    let mut received = false;
+    loop {
+        if let Some((len, head)) = h1::parse_response_head(&buf, method)
+            .map_err(|e| conn_err(format!("the backend's response: {e}")))?
+        {
+            let _ = buf.split_to(len);
+            if (100..200).contains(&head.status) {
+                continue; // interim response; the final one follows
+            }
+            return Ok((buf, head));
+        }
+        if buf.len() >= MAX_HEAD_BYTES {
+            return Err(conn_err(format!(
+                "the backend's response head is over {MAX_HEAD_BYTES} bytes"
+            )));
+        }
+        let n = match stream.read_buf(&mut buf).await {
+            Ok(n) => n,
+            Err(e) if !received => return Err(lost("reading the response", &e)),
+            Err(e) => return Err(conn_err(format!("reading the response: {e}"))),
+        };
+        if n == 0 {
+            let msg = "the connection closed before a complete response";
+            return Err(if received || !reused {
+                conn_err(msg)
+            } else {
+                Failure::Stale(msg.into())
+            });
+        }
+        received = true;
+    }
+}
+
+/// Reads the body `head` announces; `buf` holds what already arrived. Returns the body and
+/// whether the connection ended cleanly at its end (nothing more arrived).
+async fn read_body(
+    stream: &mut Stream,
+    mut buf: BytesMut,
+    head: &ResponseHead,
+) -> Result<(Bytes, bool), ClientError> {
+    let closed_early = || {
+        ClientError::Connection("the connection closed in the middle of the response body".into())
+    };
+    let read_err =
+        |e: io::Error| ClientError::Connection(format!("reading the response body: {e}"));
+    match head.framing {
+        Framing::Empty => Ok((Bytes::new(), buf.is_empty())),
+        Framing::Length(n) => {
+            let n = usize::try_from(n)
+                .ok()
+                .filter(|n| *n <= MAX_RESPONSE_BYTES)
+                .ok_or_else(|| {
+                    ClientError::Connection(format!(
+                        "response body over {MAX_RESPONSE_BYTES} bytes"
+                    ))
+                })?;
+            if buf.capacity() < n {
+                buf.reserve(n - buf.len());
+            }
+            while buf.len() < n {
+                if stream.read_buf(&mut buf).await.map_err(read_err)? == 0 {
+                    return Err(closed_early());
+                }
+            }
+            let body = buf.split_to(n).freeze();
+            Ok((body, buf.is_empty()))
+        }
+        Framing::Chunked => {
+            let mut decoder = Chunked::default();
+            let mut out = Vec::new();
+            loop {
+                let used = decoder
+                    .decode(&buf, &mut out, MAX_RESPONSE_BYTES)
+                    .map_err(|e| ClientError::Connection(format!("the backend's response: {e}")))?;
+                let _ = buf.split_to(used);
+                if decoder.done() {
+                    return Ok((Bytes::from(out), buf.is_empty()));
+                }
+                if buf.len() > MAX_RESPONSE_BYTES.saturating_add(MAX_HEAD_BYTES) {
+                    return Err(ClientError::Connection(
+                        "the backend's chunked body is malformed".into(),
+                    ));
+                }
+                if stream.read_buf(&mut buf).await.map_err(read_err)? == 0 {
+                    return Err(closed_early());
+                }
+            }
+        }
+        Framing::UntilClose => {
+            while stream.read_buf(&mut buf).await.map_err(read_err)? != 0 {
+                if buf.len() > MAX_RESPONSE_BYTES {
+                    return Err(ClientError::Connection(format!(
+                        "response body over {MAX_RESPONSE_BYTES} bytes"
+                    )));
+                }
+            }
+            Ok((buf.freeze(), false))
+        }
+    }
 }
 
 #[async_trait]
-impl HttpClient for HyperClient {
+impl HttpClient for BackendClient {
     async fn send(
         &self,
         req: OutboundRequest,
         timeout: Duration,
     ) -> Result<InboundResponse, ClientError> {
-        let uri: http::Uri = req
-            .url
-            .parse()
-            .map_err(|_| ClientError::Connection(format!("invalid URL {:?}", req.url)))?;
-        let mut builder = http::Request::builder().method(req.method).uri(uri);
-        if let Some(h) = builder.headers_mut() {
-            *h = req.headers;
-        }
-        let request = builder
-            .body(Body::from(req.body))
-            .map_err(|e| ClientError::Connection(e.to_string()))?;
-        let response = match tokio::time::timeout(timeout, self.client.request(request)).await {
-            Err(_) => return Err(ClientError::Timeout),
-            Ok(Err(e)) => return Err(ClientError::Connection(describe(&e))),
-            Ok(Ok(r)) => r,
+        let invalid = || ClientError::Connection(format!("invalid URL {:?}", req.url));
+        let uri: http::Uri = req.url.parse().map_err(|_| invalid())?;
+        let https = match uri.scheme_str() {
+            Some("https") => true,
+            Some("http") => false,
+            other => {
+                return Err(ClientError::Connection(format!(
+                    "unsupported scheme {other:?}"
+                )));
+            }
         };
-        let (parts, body) = response.into_parts();
-        let body = axum::body::to_bytes(Body::new(body), MAX_RESPONSE_BYTES)
-            .await
-            .map_err(|e| ClientError::Connection(format!("reading the response body: {e}")))?;
-        let mut headers = parts.headers;
+        let authority = uri.authority().ok_or_else(invalid)?;
+        let origin = Origin {
+            https,
+            host: authority
+                .host()
+                .trim_matches(['[', ']'])
+                .to_ascii_lowercase(),
+            port: authority.port_u16().unwrap_or(if https { 443 } else { 80 }),
+        };
+        let target = uri.path_and_query().map_or("/", |p| p.as_str());
+        let small = req.body.len() <= COALESCE_BODY_BYTES;
+        let mut wire = Vec::with_capacity(512 + if small { req.body.len() } else { 0 });
+        h1::encode_request(
+            &req.method,
+            target,
+            authority.as_str(),
+            &req.headers,
+            &req.body,
+            &mut wire,
+        );
+        let rest: &[u8] = if small {
+            wire.extend_from_slice(&req.body);
+            &[]
+        } else {
+            &req.body
+        };
+        // A request the backend may see twice without harm (RFC 9110 §9.2.2, and no body
+        // that could be a non-idempotent payload).
+        let replayable = req.body.is_empty()
+            && matches!(
+                req.method,
+                Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+            );
+        let exchange = async {
+            let mut retried = false;
+            loop {
+                let (mut stream, reused) = match self.checkout(&origin) {
+                    Some(s) => (s, true),
+                    None => (self.connect(&origin).await?, false),
+                };
+                match exchange_head(&mut stream, &wire, rest, &req.method, reused).await {
+                    Ok((buf, head)) => return Ok((stream, buf, head)),
+                    Err(Failure::Stale(_)) if replayable && !retried => retried = true,
+                    Err(Failure::Stale(m)) => return Err(ClientError::Connection(m)),
+                    Err(Failure::Other(e)) => return Err(e),
+                }
+            }
+        };
+        let (mut stream, buf, head) = match tokio::time::timeout(timeout, exchange).await {
+            Err(_) => return Err(ClientError::Timeout),
+            Ok(r) => r?,
+        };
+        let (body, clean_end) = read_body(&mut stream, buf, &head).await?;
+        if head.keep_alive && clean_end && !h1::request_closes(&req.headers) {
+            self.checkin(origin, stream);
+        }
+        let mut headers = head.headers;
         strip_hop_by_hop(&mut headers);
         Ok(InboundResponse {
-            status: parts.status.as_u16(),
+            status: head.status,
             headers,
             body,
         })
@@ -267,7 +456,7 @@ impl MetadataFetcher for HttpFetcher {
             http::HeaderValue::from_static("application/json"),
         );
         let req = OutboundRequest {
-            method: http::Method::GET,
+            method: Method::GET,
             url: url.to_owned(),
             headers,
             body: Bytes::new(),

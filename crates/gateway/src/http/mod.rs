@@ -3,6 +3,7 @@
 //! and turns the outcome into a response. Every failure leaves as APIM's wire error.
 
 pub mod client;
+pub mod h1;
 pub mod resolve;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

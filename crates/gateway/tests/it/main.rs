@@ -1,10 +1,11 @@
 //! Integration tests: the policy corpus, load errors, every policy's behaviour through the
-//! router, the error flow, validate-jwt, rate limits and quotas, a real backend, APIM's error
-//! bytes on a real socket, and signing-key rotation / authority outage against a loopback
-//! OpenID authority.
+//! router, the error flow, validate-jwt, rate limits and quotas, a real backend, the backend
+//! client against a raw TCP one, APIM's error bytes on a real socket, and signing-key rotation /
+//! authority outage against a loopback OpenID authority.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod backend_client;
 mod corpus;
 mod e2e;
 mod error_bodies;

@@ -18,7 +18,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use serde_json::{Value, json};
 use skybridge_gateway::engine::{HttpClient, InboundResponse, OutboundRequest};
-use skybridge_gateway::http::client::HyperClient;
+use skybridge_gateway::http::client::BackendClient;
 use skybridge_gateway::{Clock, Gateway, ManualClock};
 use skybridge_jose::{Alg, Header, JwkSet, LocalSigner, encode_sync};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -196,13 +196,13 @@ pub async fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Raw 
 }
 
 /// A pooled client (the gateway's own production client) with a bounded wait.
-pub fn client() -> HyperClient {
-    HyperClient::new(None, Default::default())
+pub fn client() -> BackendClient {
+    BackendClient::new(None, Default::default())
 }
 
 /// Sends through `client`.
 pub async fn send(
-    client: &HyperClient,
+    client: &BackendClient,
     method: http::Method,
     url: &str,
     headers: &[(&str, &str)],
@@ -224,7 +224,7 @@ pub async fn send(
 }
 
 /// A token from an authority's token endpoint, over HTTP.
-pub async fn fetch_token(client: &HyperClient, token_url: &str) -> String {
+pub async fn fetch_token(client: &BackendClient, token_url: &str) -> String {
     let r = send(client, http::Method::POST, token_url, &[]).await;
     assert_eq!(r.status, 200);
     let v: Value = serde_json::from_slice(&r.body).unwrap();
