@@ -167,10 +167,15 @@ impl BackendClient {
 
     /// An idle connection to `origin` still usable, most recently used first.
     fn checkout(&self, origin: &Origin) -> Option<Stream> {
+        let now = Instant::now();
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         let conns = idle.get_mut(origin)?;
         while let Some(c) = conns.pop() {
-            if c.since.elapsed() < IDLE_TIMEOUT && c.stream.is_quiet() {
+            if now.duration_since(c.since) >= IDLE_TIMEOUT {
+                conns.clear(); // the newest expired, so did every older one
+                return None;
+            }
+            if c.stream.is_quiet() {
                 return Some(c.stream);
             }
         }
@@ -178,14 +183,17 @@ impl BackendClient {
     }
 
     fn checkin(&self, origin: Origin, stream: Stream) {
+        let now = Instant::now();
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         let conns = idle.entry(origin).or_default();
-        conns.retain(|c| c.since.elapsed() < IDLE_TIMEOUT);
+        // Oldest first: drop the ones that expired while others were in use.
+        let expired = conns
+            .iter()
+            .take_while(|c| now.duration_since(c.since) >= IDLE_TIMEOUT)
+            .count();
+        conns.drain(..expired);
         if conns.len() < MAX_IDLE_PER_ORIGIN {
-            conns.push(Idle {
-                stream,
-                since: Instant::now(),
-            });
+            conns.push(Idle { stream, since: now });
         }
     }
 
