@@ -415,7 +415,9 @@ impl HttpClient for BackendClient {
             loop {
                 let (mut stream, reused) = match self.checkout(&origin) {
                     Some(s) => (s, true),
-                    None => (self.connect(&origin).await?, false),
+                    // Boxed: the TLS handshake's state is large, and every request's future
+                    // would otherwise carry (and move) room for it.
+                    None => (Box::pin(self.connect(&origin)).await?, false),
                 };
                 match exchange_head(&mut stream, &wire, rest, &req.method, reused).await {
                     Ok((buf, head)) => return Ok((stream, buf, head)),
