@@ -39,6 +39,8 @@ const MAX_HEAD_BYTES: usize = 64 * 1024;
 const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// Most idle connections kept per backend origin.
 const MAX_IDLE_PER_ORIGIN: usize = 256;
+/// Most origins with idle connections (`send-request` URLs may come from requests).
+const MAX_ORIGINS: usize = 1024;
 /// Bodies up to this size are copied behind the head, so the request leaves in one write.
 const COALESCE_BODY_BYTES: usize = 16 * 1024;
 
@@ -185,6 +187,12 @@ impl BackendClient {
     fn checkin(&self, origin: Origin, stream: Stream) {
         let now = Instant::now();
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() >= MAX_ORIGINS && !idle.contains_key(&origin) {
+            idle.retain(|_, conns| !conns.is_empty());
+            if idle.len() >= MAX_ORIGINS {
+                return; // not pooled: closed when dropped
+            }
+        }
         let conns = idle.entry(origin).or_default();
         // Oldest first: drop the ones that expired while others were in use.
         let expired = conns
