@@ -155,8 +155,15 @@ impl BackendClient {
         tls: Option<Arc<rustls::ClientConfig>>,
         overrides: HashMap<String, SocketAddr>,
     ) -> Self {
+        // This client speaks HTTP/1.1 only, so it offers only that in ALPN: a server that
+        // would pick h2 from a wider list must not get HTTP/1.1 bytes on an h2 connection.
+        let tls = tls.map(|config| {
+            let mut config = (*config).clone();
+            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+            TlsConnector::from(Arc::new(config))
+        });
         Self {
-            tls: tls.map(TlsConnector::from),
+            tls,
             overrides: Arc::new(
                 overrides
                     .into_iter()
@@ -212,18 +219,24 @@ impl BackendClient {
                 origin.host, origin.port
             ))
         };
+        let tls = match (&self.tls, origin.https) {
+            (_, false) => None,
+            (Some(tls), true) => Some(tls),
+            (None, true) => {
+                return Err(ClientError::Connection(
+                    "https backends need a TLS client configuration".into(),
+                ));
+            }
+        };
         let tcp = match self.overrides.get(&origin.host) {
             Some(addr) => TcpStream::connect(SocketAddr::new(addr.ip(), origin.port)).await,
             None => TcpStream::connect((origin.host.as_str(), origin.port)).await,
         }
         .map_err(failed)?;
         tcp.set_nodelay(true).map_err(failed)?;
-        if !origin.https {
+        let Some(tls) = tls else {
             return Ok(Stream::Plain(tcp));
-        }
-        let tls = self.tls.as_ref().ok_or_else(|| {
-            ClientError::Connection("https backends need a TLS client configuration".into())
-        })?;
+        };
         let name = ServerName::try_from(origin.host.clone()).map_err(|_| {
             ClientError::Connection(format!("{:?} is not a valid TLS server name", origin.host))
         })?;

@@ -1,6 +1,7 @@
 //! The backend client against a raw TCP backend whose every byte the test writes: keep-alive
 //! reuse, `Connection: close`, chunked and close-delimited bodies, interim responses, a pooled
-//! connection the backend closed, malformed responses and the header timeout.
+//! connection the backend closed, malformed responses, the header timeout, and HTTPS to a
+//! server that would rather speak h2.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -251,4 +252,85 @@ async fn a_silent_backend_times_out_and_a_refused_one_fails() {
     assert!(matches!(e, ClientError::Connection(_)), "{e:?}");
     let e = client().send(get("ftp://x/"), SECOND).await.unwrap_err();
     assert!(e.to_string().contains("unsupported scheme"), "{e}");
+}
+
+#[tokio::test]
+async fn https_backends_get_http_1_1_even_from_a_server_preferring_h2() {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let ca = skybridge_pki::DevCa::generate("test CA", now, 2).unwrap();
+    let leaf = ca
+        .issue_server(&["backend.test".into()], &[], now, 2)
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut server = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![CertificateDer::from(leaf.cert_der.clone())],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf.key_pkcs8.clone())),
+        )
+        .unwrap();
+    server.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let mut tls = acceptor.accept(tcp).await.unwrap();
+                assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"http/1.1"[..]));
+                let mut buf = vec![0u8; 4096];
+                let mut seen = Vec::new();
+                loop {
+                    let Ok(n) = tls.read(&mut buf).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    seen.extend_from_slice(&buf[..n]);
+                    while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                        assert!(seen.starts_with(b"GET /tls HTTP/1.1\r\nhost: backend.test:"));
+                        seen.drain(..end + 4);
+                        let reply = b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecure";
+                        tls.write_all(reply).await.unwrap();
+                    }
+                }
+            });
+        }
+    });
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from(ca.cert_der().to_vec()))
+        .unwrap();
+    let mut client_config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    client_config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let c = BackendClient::new(
+        Some(Arc::new(client_config)),
+        [("backend.test".to_string(), addr)].into_iter().collect(),
+    );
+    let url = format!("https://backend.test:{}/tls", addr.port());
+    for _ in 0..3 {
+        let r = c.send(get(&url), SECOND).await.unwrap();
+        assert_eq!((r.status, &r.body[..]), (200, &b"secure"[..]));
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 1, "kept alive over TLS");
+    let e = BackendClient::new(None, Default::default())
+        .send(get(&url), SECOND)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("TLS client configuration"), "{e}");
 }
