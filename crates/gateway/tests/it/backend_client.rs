@@ -21,6 +21,9 @@ enum Script {
     Answer(&'static str),
     /// Answer the first request, then close the connection.
     AnswerOnceThenClose(&'static str),
+    /// Answer the first request; read the second and close without answering, as a server
+    /// does when its idle timeout fires just as a request arrives.
+    AnswerOnceThenDropNext(&'static str),
     /// Never answer.
     Silent,
 }
@@ -56,6 +59,7 @@ async fn backend(script: Script) -> Backend {
 /// Reads requests (head plus `content-length` body) and answers as scripted.
 async fn serve(mut conn: TcpStream, script: Script, log: Arc<std::sync::Mutex<Vec<String>>>) {
     let mut buf = Vec::new();
+    let mut served_one = false;
     loop {
         let request = loop {
             if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -86,6 +90,15 @@ async fn serve(mut conn: TcpStream, script: Script, log: Arc<std::sync::Mutex<Ve
             Script::AnswerOnceThenClose(r) => {
                 let _ = conn.write_all(r.as_bytes()).await;
                 return;
+            }
+            Script::AnswerOnceThenDropNext(r) => {
+                if served_one {
+                    return;
+                }
+                served_one = true;
+                if conn.write_all(r.as_bytes()).await.is_err() {
+                    return;
+                }
             }
             Script::Silent => {}
         }
@@ -333,4 +346,31 @@ async fn https_backends_get_http_1_1_even_from_a_server_preferring_h2() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("TLS client configuration"), "{e}");
+}
+
+#[tokio::test]
+async fn a_connection_lost_as_the_request_arrives_is_retried_only_for_replayable_requests() {
+    let b = backend(Script::AnswerOnceThenDropNext(
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+    ))
+    .await;
+    let c = client();
+    c.send(get(&b.url), SECOND).await.unwrap();
+    // The pooled connection looks fine, takes the GET and closes: sent again on a new one.
+    let r = c.send(get(&b.url), SECOND).await.unwrap();
+    assert_eq!(&r.body[..], b"ok");
+    assert_eq!(b.accepted.load(Ordering::SeqCst), 2);
+    assert_eq!(b.requests.lock().unwrap().len(), 3);
+    // A POST is not sent twice: the caller gets the error.
+    let mut post = get(&b.url);
+    post.method = Method::POST;
+    post.body = Bytes::from_static(b"once");
+    let e = c.send(post, SECOND).await.unwrap_err();
+    assert!(matches!(e, ClientError::Connection(_)), "{e:?}");
+    assert_eq!(
+        b.requests.lock().unwrap().len(),
+        4,
+        "the POST was sent once"
+    );
+    assert_eq!(b.accepted.load(Ordering::SeqCst), 2);
 }
