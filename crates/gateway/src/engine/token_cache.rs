@@ -3,8 +3,9 @@
 //! already verified (Envoy added the same cache for the same reason).
 //!
 //! Only the signature step is cached; lifetime, issuer, audience and claims are still checked on
-//! every request, since they depend on the clock and on the policy. An entry is keyed by a
-//! keyed fingerprint of the token (`skybridge_jose::Fingerprinter`) and remembers the very key object that verified it; a hit counts only if
+//! every request, since they depend on the clock and on the policy. An entry is found by the
+//! token's fingerprint (`skybridge_jose::Fingerprinter`, a MAC under a per-process key) and
+//! remembers the very key object that verified it; a hit counts only if
 //! that key is still among the policy's candidate keys (compared by identity, and the entry
 //! holds the key alive, so an address is never reused while cached). Refetched or rotated keys
 //! are new objects, so a key change invalidates every entry verified with the old keys at once.

@@ -3,11 +3,11 @@
 //! the largest cost of a cheap operation. What is remembered is the *outcome of verification*
 //! for that exact token — never an authorization decision, which RBAC still makes per call.
 //!
-//! Keyed by (tenant, a keyed fingerprint of the token: [`Fingerprinter`]), so the token itself
-//! is not kept. An entry is used only
-//! while the injected clock is inside the token's `nbf`/`exp` window (with the validator's
-//! leeway) and while the key that verified it is still published unchanged; otherwise the
-//! caller verifies the token in full again, which also produces the precise error.
+//! Keyed by the tenant and the token's [`Fingerprinter`] tag, so the token itself is not kept.
+//! An entry is used only while the injected clock is inside the token's `nbf`/`exp` window
+//! (with the validator's leeway) and while the key that verified it is still published
+//! unchanged; otherwise the caller verifies the token in full again, which also produces the
+//! precise error.
 
 use std::sync::Arc;
 
