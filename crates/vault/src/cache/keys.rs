@@ -6,7 +6,9 @@
 //! The cache holds material, not permission: the service still loads the version's record and
 //! enforces enabled, nbf/exp and key_ops with its clock on every call before it asks here. What
 //! it enforces them from, the version's metadata, is also kept parsed here ([`KeyUse`]): parsing
-//! its JSON (with the public key in it) on every call was 2 % of a P-256 sign request.
+//! its JSON (with the public key in it) on every call was 2 % of a P-256 sign request. A parsed
+//! use is served only for the very metadata text it came from, so a change made by any process
+//! (the row cache's TTL bounds how soon it is read) is parsed again, never missed.
 //! Writes to a key name (update, delete, recover, purge) evict its versions, and a load that
 //! raced such a write is not cached ([`Generation`]).
 
@@ -72,11 +74,17 @@ pub(crate) struct KeyUse {
     pub kind: KeyKind,
 }
 
+/// A [`KeyUse`] and the metadata text it was parsed from.
+struct ParsedUse {
+    meta: String,
+    key_use: Arc<KeyUse>,
+}
+
 /// Parsed keys by (version id, purpose), and parsed metadata by version id; the id is the
 /// version's sealing identity (`vault/<vault>/key/<name>/<version>`, lowercase).
 pub(crate) struct KeyCache {
     map: BoundedMap<(String, Purpose), Arc<LoadedKey>>,
-    uses: BoundedMap<String, Arc<KeyUse>>,
+    uses: BoundedMap<String, Arc<ParsedUse>>,
     generation: Generation,
 }
 
@@ -89,22 +97,24 @@ impl KeyCache {
         }
     }
 
-    /// The parsed metadata of version `id`, parsing (and remembering) it on a miss; `since` as
-    /// for [`KeyCache::get_or_load`].
+    /// The use of version `id` parsed (by `parse`) from `meta`, its metadata text as just read;
+    /// remembered while that text stays the same.
     pub(crate) fn key_use(
         &self,
         id: &str,
-        since: u64,
+        meta: &str,
         parse: impl FnOnce() -> Result<KeyUse, VaultError>,
     ) -> Result<Arc<KeyUse>, VaultError> {
-        if let Some(hit) = self.uses.get(id, None) {
-            return Ok(hit);
+        if let Some(hit) = self.uses.get(id, None).filter(|hit| hit.meta == meta) {
+            return Ok(hit.key_use.clone());
         }
-        let parsed = Arc::new(parse()?);
-        self.uses.insert_if(id.to_owned(), parsed.clone(), || {
-            self.generation.current() == since
+        let key_use = Arc::new(parse()?);
+        let entry = Arc::new(ParsedUse {
+            meta: meta.to_owned(),
+            key_use: key_use.clone(),
         });
-        Ok(parsed)
+        self.uses.insert_if(id.to_owned(), entry, || true);
+        Ok(key_use)
     }
 
     /// Note this before reading the version's record; pass it to [`KeyCache::get_or_load`].
@@ -195,13 +205,13 @@ mod tests {
     }
 
     #[test]
-    fn key_uses_are_parsed_once_and_evicted_with_their_name() {
+    fn key_uses_are_parsed_once_per_metadata_text() {
         let cache = KeyCache::new();
         let parsed = std::cell::Cell::new(0);
-        let parse = |enabled| {
+        let parse = |meta: &str| {
             parsed.set(parsed.get() + 1);
             Ok(KeyUse {
-                enabled: Some(enabled),
+                enabled: Some(meta == "enabled"),
                 nbf: None,
                 exp: None,
                 key_ops: vec!["sign".into()],
@@ -209,33 +219,19 @@ mod tests {
             })
         };
         let (a, b) = ("vault/kv/key/a/0123", "vault/kv/key/b/0123");
-        let since = cache.generation();
-        assert_eq!(
-            cache.key_use(a, since, || parse(true)).unwrap().enabled,
-            Some(true)
-        );
-        assert_eq!(
-            cache.key_use(a, since, || parse(false)).unwrap().enabled,
-            Some(true)
-        );
-        cache.key_use(b, since, || parse(true)).unwrap();
+        let enabled = |id, meta| cache.key_use(id, meta, || parse(meta)).unwrap().enabled;
+        assert_eq!(enabled(a, "enabled"), Some(true));
+        assert_eq!(enabled(a, "enabled"), Some(true));
+        assert_eq!(enabled(b, "enabled"), Some(true));
         assert_eq!(parsed.get(), 2);
-        // An update of `a` (say, disabling it) evicts it; a parse that raced it is not kept.
+        // The version's metadata changed (here or in another process sharing the store).
+        assert_eq!(enabled(a, "disabled"), Some(false));
+        assert_eq!(enabled(a, "disabled"), Some(false));
+        assert_eq!(parsed.get(), 3);
+        // Writes evict (memory only: the text check alone keeps results right).
         cache.evict("vault/kv/key/a/");
-        assert_eq!(
-            cache.key_use(a, since, || parse(true)).unwrap().enabled,
-            Some(true)
-        );
-        let now = cache.generation();
-        assert_eq!(
-            cache.key_use(a, now, || parse(false)).unwrap().enabled,
-            Some(false)
-        );
-        assert_eq!(
-            cache.key_use(a, now, || parse(true)).unwrap().enabled,
-            Some(false)
-        );
-        cache.key_use(b, now, || parse(false)).unwrap();
+        assert_eq!(enabled(a, "disabled"), Some(false));
+        assert_eq!(enabled(b, "enabled"), Some(true));
         assert_eq!(parsed.get(), 4, "b stayed cached");
     }
 }

@@ -312,11 +312,10 @@ impl VaultService {
         version: Option<&str>,
         op: &str,
         after_expiry_ok: bool,
-        since: u64,
     ) -> Result<(VaultObjectRecord, KeyKind, String), VaultError> {
         let record = self.find(vault, KEY, name, version).await?;
         let id = Self::aad(&record);
-        let m = self.loaded_keys().key_use(&id, since, || {
+        let m = self.loaded_keys().key_use(&id, &record.meta, || {
             let m: KeyMeta = meta::read(&record)?;
             Ok(KeyUse {
                 enabled: m.attributes.enabled,
@@ -392,14 +391,7 @@ impl VaultService {
         let input = decode(&p.value, "value")?;
         let since = self.loaded_keys().generation();
         let (record, kind, id) = self
-            .usable_key(
-                vault,
-                name,
-                version,
-                op.key_op(),
-                op.allowed_after_expiry(),
-                since,
-            )
+            .usable_key(vault, name, version, op.key_op(), op.allowed_after_expiry())
             .await?;
         let output = match op {
             KeyOperation::Sign => {
@@ -439,7 +431,7 @@ impl VaultService {
         let signature = decode(&p.value, "value")?;
         let since = self.loaded_keys().generation();
         let (record, kind, id) = self
-            .usable_key(vault, name, version, "verify", true, since)
+            .usable_key(vault, name, version, "verify", true)
             .await?;
         let alg = crypto::sign_alg(&p.alg, kind)?;
         crypto::check_digest(alg, &digest)?;
