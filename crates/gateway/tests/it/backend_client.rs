@@ -146,10 +146,14 @@ async fn keep_alive_connections_are_reused_and_the_request_is_exact() {
     post.headers
         .insert("x-caller", HeaderValue::from_static("1"));
     c.send(post, SECOND).await.unwrap();
+    let with_userinfo = b.url.replace("http://", "http://user:pw@");
+    c.send(get(&format!("{with_userinfo}/u")), SECOND)
+        .await
+        .unwrap();
     assert_eq!(
         b.accepted.load(Ordering::SeqCst),
         1,
-        "one connection for all four"
+        "one connection for all five"
     );
     let requests = b.requests.lock().unwrap();
     let host = b.url.trim_start_matches("http://");
@@ -162,6 +166,11 @@ async fn keep_alive_connections_are_reused_and_the_request_is_exact() {
         format!(
             "POST /p HTTP/1.1\r\nhost: {host}\r\nx-caller: 1\r\ncontent-length: 7\r\n\r\n{{\"a\":1}}"
         )
+    );
+    assert_eq!(
+        requests[4],
+        format!("GET /u HTTP/1.1\r\nhost: {host}\r\n\r\n"),
+        "no userinfo in Host"
     );
 }
 
