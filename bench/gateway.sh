@@ -16,6 +16,7 @@
 # PERF_OUT=file records a profile of Skybridge during PERF_CASE (gateway-a|b|c, default c);
 # PERF_FREQ samples per second (default 999; ~300 with dwarf stacks disturbs the run less);
 # PERF_CALLGRAPH='--call-graph dwarf' for whole stacks (the binary has no frame pointers).
+# ALLOCS=1 reports the gateway's heap allocations per request (uprobes; slows those runs).
 # SKYBRIDGE_BIN=path benchmarks that binary instead of building the working tree (to compare
 # two builds with the same script).
 set -euo pipefail
@@ -33,8 +34,27 @@ else
 fi
 work="$(mktemp -d)"
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+tracefs=/sys/kernel/tracing
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"
+  if [ -n "${ALLOCS:-}" ]; then
+    echo '-:uprobes/sb_alloc' >>"$tracefs/uprobe_events" 2>/dev/null || true
+    echo '-:uprobes/sb_realloc' >>"$tracefs/uprobe_events" 2>/dev/null || true
+  fi
+}
 trap cleanup EXIT
+if [ -n "${ALLOCS:-}" ]; then
+  # A uprobe takes a file offset: the symbol's address less its segment's (vaddr - offset).
+  probe() { # event symbol-suffix
+    local addr delta
+    addr=$(nm "$bin" | awk -v s="$2" '$3 ~ s"$" && !a {a = $1} END {print a}')
+    delta=$(readelf -lW "$bin" | awk '$1 == "LOAD" && $8 == "E" && !v {v = $3; o = $2} END {print v, o}' |
+      { read -r v o; printf '%d' $((v - o)); })
+    printf 'p:uprobes/%s %s:0x%x\n' "$1" "$bin" $((0x$addr - delta)) >>"$tracefs/uprobe_events"
+  }
+  probe sb_alloc '___rustc12___rust_alloc'
+  probe sb_realloc '___rustc14___rust_realloc'
+fi
 domain=skybridge.localhost
 gw=bench-apim
 secret="bench-secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -225,6 +245,18 @@ run() { # name url [wrk args...]
   if [ -n "${PERF_OUT:-}" ] && [ "$name" = "${PERF_CASE:-gateway-c}" ]; then
     perf record -F ${PERF_FREQ:-999} ${PERF_CALLGRAPH:--g} -p "$sky" -o "$PERF_OUT" -- sleep "$((secs - 2))" >/dev/null 2>&1 & perf_pid=$!
   fi
+  # PERF_STAT=1: system calls and context switches on CPU 1 (the proxy's) per request.
+  if [ -n "${PERF_STAT:-}" ]; then
+    perf stat -C 1 -x, -o "$work/$name.stat" -e 'syscalls:sys_enter_*' -e context-switches \
+      -- sleep "$((secs - 2))" >/dev/null 2>&1 & perf_pid=$!
+  fi
+  # ALLOCS=1: heap allocations per proxied request in Skybridge (uprobes on the Rust allocator's
+  # entry points, divided by the backend requests it sent: one `sendto` each). Uprobes slow the
+  # run down a lot; the count per request is exact, unlike a throughput on a noisy machine.
+  if [ -n "${ALLOCS:-}" ] && [ "${name#gateway}" != "$name" ]; then
+    perf stat -x, -o "$work/$name.allocs" -e uprobes:sb_alloc -e uprobes:sb_realloc \
+      -e syscalls:sys_enter_sendto -p "$sky" -- sleep "$((secs - 2))" >/dev/null 2>&1 & perf_pid=$!
+  fi
   local before; before=$(grep -E '^cpu[01] ' /proc/stat)
   taskset -c 0 wrk -t1 -c"$conns" -d"${secs}s" --latency "$@" "$url" >"$work/$name.wrk"
   # Busy share of each CPU during the run: a proxy below ~95 % on CPU 1 was not the bottleneck.
@@ -238,6 +270,15 @@ run() { # name url [wrk args...]
   non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/$name.wrk"); non2xx=${non2xx:-0}
   printf '%s %s %s %s\n' "$name" "$rps" "$p99" "$non2xx" >>"$work/results"
   printf '%s %s %s %s %s\n' "$name" "$rps" "$p99" "$non2xx" "$busy"
+  if [ -f "$work/$name.allocs" ]; then
+    awk -F, '{ n[$3] = $1 } END { printf "  allocations per request: %.1f (%.1f of them reallocations)\n",
+      (n["uprobes:sb_alloc"] + n["uprobes:sb_realloc"]) / n["syscalls:sys_enter_sendto"],
+      n["uprobes:sb_realloc"] / n["syscalls:sys_enter_sendto"] }' "$work/$name.allocs"
+  fi
+  if [ -n "${PERF_STAT:-}" ]; then # counts over secs-2 seconds at the run's rate
+    awk -F, -v n="$(echo "$rps * ($secs - 2)" | bc)" '$1 ~ /^[0-9]+$/ && $1 > 0 {
+      sub(/syscalls:sys_enter_/, "", $3); printf "  %-20s %.2f/req\n", $3, $1 / n }' "$work/$name.stat"
+  fi
 }
 taskset -c 0 wrk -t1 -c"$conns" -d2s "$gw_uri/jwt/hello" -H "Authorization: Bearer $one" >/dev/null # warm-up
 cases="${CASES:-gateway-a nginx-a envoy-a gateway-b envoy-b gateway-c envoy-c}"
