@@ -4,11 +4,13 @@
 //! removed, the client sets `Host` from the backend URL, and the caller's address is appended
 //! to `X-Forwarded-For`. Redirects are followed only when asked (at most 10).
 
+use std::io::Write as _;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::HeaderMap;
-use http::header::{self, HeaderValue};
+use http::header::{self, HeaderName, HeaderValue};
 
 use super::errors::PolicyError;
 use super::state::{Exec, ResponseState};
@@ -38,20 +40,42 @@ pub fn strip_hop_by_hop(h: &mut HeaderMap) {
     if !h.keys().any(|k| HOP_BY_HOP.contains(&k.as_str())) {
         return;
     }
-    let listed: Vec<String> = h
+    // The `Connection` values are cheap clones (shared bytes); a second value, which almost no
+    // message has, costs a vector. Names compare case-insensitively: `remove` parses each.
+    let first = h.get(header::CONNECTION).cloned();
+    let more: Vec<HeaderValue> = h
         .get_all(header::CONNECTION)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|s| s.trim().to_ascii_lowercase())
-        .filter(|s| !s.is_empty())
+        .skip(1)
+        .cloned()
         .collect();
-    for name in HOP_BY_HOP
-        .iter()
-        .copied()
-        .chain(listed.iter().map(String::as_str))
-    {
+    for value in first.iter().chain(&more) {
+        for name in value.to_str().unwrap_or("").split(',').map(str::trim) {
+            if !name.is_empty() {
+                h.remove(name);
+            }
+        }
+    }
+    for name in HOP_BY_HOP {
         h.remove(name);
+    }
+}
+
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+
+/// `X-Forwarded-For` with the caller appended. The address is formatted on the stack: the
+/// header value is the only allocation.
+fn forwarded_for(previous: Option<&HeaderValue>, client: IpAddr) -> Option<HeaderValue> {
+    let mut ip = [0u8; 64]; // the longest IPv6 text is 45 bytes
+    let mut cursor = std::io::Cursor::new(&mut ip[..]);
+    write!(cursor, "{client}").ok()?;
+    let len = usize::try_from(cursor.position()).ok()?;
+    let ip = &ip[..len];
+    match previous.map(HeaderValue::as_bytes) {
+        Some(prev) if !prev.trim_ascii().is_empty() => {
+            HeaderValue::from_bytes(&[prev, b", ", ip].concat()).ok()
+        }
+        _ => HeaderValue::from_bytes(ip).ok(),
     }
 }
 
@@ -162,13 +186,8 @@ pub async fn forward_request(
     strip_hop_by_hop(&mut headers);
     headers.remove(header::HOST);
     headers.remove(header::CONTENT_LENGTH);
-    let client = x.request.client_ip.to_string();
-    let xff = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-        Some(prev) if !prev.trim().is_empty() => format!("{prev}, {client}"),
-        _ => client,
-    };
-    if let Ok(v) = HeaderValue::from_str(&xff) {
-        headers.insert("x-forwarded-for", v);
+    if let Some(v) = forwarded_for(headers.get(X_FORWARDED_FOR), x.request.client_ip) {
+        headers.insert(X_FORWARDED_FOR, v);
     }
     let req = OutboundRequest {
         method,
@@ -302,13 +321,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn forwarded_for_appends_the_caller() {
+        let v4: IpAddr = "10.1.2.3".parse().unwrap();
+        let v6: IpAddr = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255"
+            .parse()
+            .unwrap();
+        assert_eq!(forwarded_for(None, v4).unwrap(), "10.1.2.3");
+        let prev = HeaderValue::from_static("1.1.1.1, 2.2.2.2");
+        assert_eq!(
+            forwarded_for(Some(&prev), v4).unwrap(),
+            "1.1.1.1, 2.2.2.2, 10.1.2.3"
+        );
+        let blank = HeaderValue::from_static("  ");
+        assert_eq!(
+            forwarded_for(Some(&blank), v6).unwrap(),
+            v6.to_string().as_str()
+        );
+    }
+
+    #[test]
     fn hop_by_hop_headers_go() {
         let mut h = HeaderMap::new();
         h.insert(
             "connection",
             HeaderValue::from_static("keep-alive, X-Secret"),
         );
+        h.append(
+            "connection",
+            HeaderValue::from_static(" , x-other,bad name"),
+        );
         h.insert("x-secret", HeaderValue::from_static("1"));
+        h.insert("x-other", HeaderValue::from_static("1"));
         h.insert("keep-alive", HeaderValue::from_static("timeout=5"));
         h.insert("x-kept", HeaderValue::from_static("1"));
         strip_hop_by_hop(&mut h);

@@ -72,7 +72,7 @@ impl Host for Exec<'_> {
             })),
             (Obj::Request, "Method") => s(&self.request.method),
             (Obj::Request, "Url") => Value::Url(Arc::new(self.request.url())),
-            (Obj::Request, "OriginalUrl") => Value::Url(Arc::new(self.request.original.clone())),
+            (Obj::Request, "OriginalUrl") => Value::Url(self.request.original.get().clone()),
             (Obj::Response, "Body") => Value::Obj(Obj::Body(Side::Response)),
             (Obj::Response, "Headers") => {
                 Value::Dict(Arc::new(header_dict(&self.response.headers)))

@@ -62,16 +62,16 @@ pub async fn validate(x: &mut Exec<'_>, v: &ValidateJwt, source: &str) -> Result
 
 fn token(x: &mut Exec<'_>, v: &ValidateJwt, source: &str) -> Result<Option<String>, PolicyError> {
     let scheme = match &v.require_scheme {
-        Some(s) => Some(x.string(s, source)?),
+        Some(s) => Some(x.str(s, source)?),
         None => None,
     };
     Ok(match &v.source {
         TokenSource::Header(name) => {
-            let name = x.string(name, source)?;
+            let name = x.str(name, source)?;
             let Some(value) = x
                 .request
                 .headers
-                .get(name.as_str())
+                .get(name.as_ref())
                 .and_then(|h| h.to_str().ok())
             else {
                 return Ok(None);
@@ -91,7 +91,7 @@ fn token(x: &mut Exec<'_>, v: &ValidateJwt, source: &str) -> Result<Option<Strin
             }
         }
         TokenSource::Query(name) => {
-            let name = x.string(name, source)?;
+            let name = x.str(name, source)?;
             x.request
                 .query
                 .iter()
@@ -128,6 +128,18 @@ fn issuer_matches(expected: &str, iss: &str, claims: &Map<String, Json>) -> bool
         claims.get("tid").and_then(Json::as_str),
     ) {
         (true, Some(tid)) => expected.replace("{tenantid}", tid) == iss,
+        _ => false,
+    }
+}
+
+/// Whether the token's `aud` (a string or an array of strings) holds `wanted`. A malformed
+/// `aud` holds nothing, as `audiences` reads it.
+fn has_audience(claims: &Map<String, Json>, wanted: &str) -> bool {
+    match claims.get("aud") {
+        Some(Json::String(a)) => a == wanted,
+        Some(Json::Array(items)) => {
+            items.iter().all(Json::is_string) && items.iter().any(|a| a.as_str() == Some(wanted))
+        }
         _ => false,
     }
 }
@@ -282,12 +294,15 @@ async fn check(
             break;
         }
     }
+    // The configurations' issuers are the accepted ones only when none are configured.
     let mut openid_issuers = Vec::new();
     let mut fetch_error = None;
     for url in &v.openid_urls {
         match x.services.keys.get(url, kid.as_deref()).await {
             Ok(config) => {
-                openid_issuers.push(config.issuer.clone());
+                if v.issuers.is_empty() {
+                    openid_issuers.push(config.issuer.clone());
+                }
                 if verified {
                     continue;
                 }
@@ -381,40 +396,39 @@ async fn check(
         _ => {}
     }
 
-    // Issuer: configured issuers, else the OpenID configurations' issuers.
-    let mut issuers = Vec::with_capacity(v.issuers.len());
+    // Issuer: configured issuers, else the OpenID configurations' issuers. Every configured
+    // value is evaluated (an expression's error surfaces even after a match), none is copied.
+    let iss = claims.get("iss").and_then(Json::as_str).unwrap_or("");
+    let mut issuer_ok = v.issuers.is_empty() && openid_issuers.is_empty();
     for p in &v.issuers {
-        issuers.push(x.string(p, source)?);
+        let expected = x.str(p, source)?;
+        issuer_ok |= issuer_matches(&expected, iss, claims);
     }
-    if issuers.is_empty() {
-        issuers = openid_issuers;
-    }
-    if !issuers.is_empty() {
-        let iss = claims.get("iss").and_then(Json::as_str).unwrap_or("");
-        if !issuers.iter().any(|e| issuer_matches(e, iss, claims)) {
-            return Ok(Err(fail(
-                "TokenIssuerNotAllowed",
-                format!("Issuer validation failed. Issuer: '{iss}'. Access denied."),
-            )));
-        }
+    issuer_ok |= openid_issuers
+        .iter()
+        .any(|e| issuer_matches(e, iss, claims));
+    if !issuer_ok {
+        return Ok(Err(fail(
+            "TokenIssuerNotAllowed",
+            format!("Issuer validation failed. Issuer: '{iss}'. Access denied."),
+        )));
     }
 
     // Audience: any configured audience passes.
-    let mut wanted = Vec::with_capacity(v.audiences.len());
+    let mut audience_ok = v.audiences.is_empty();
     for p in &v.audiences {
-        wanted.push(x.string(p, source)?);
+        let wanted = x.str(p, source)?;
+        audience_ok |= has_audience(claims, &wanted);
     }
-    if !wanted.is_empty() {
+    if !audience_ok {
         let auds = audiences(claims).unwrap_or_default();
-        if !auds.iter().any(|a| wanted.contains(a)) {
-            return Ok(Err(fail(
-                "TokenAudienceNotAllowed",
-                format!(
-                    "Audience validation failed. Audiences: '{}'. Access denied.",
-                    auds.join(", ")
-                ),
-            )));
-        }
+        return Ok(Err(fail(
+            "TokenAudienceNotAllowed",
+            format!(
+                "Audience validation failed. Audiences: '{}'. Access denied.",
+                auds.join(", ")
+            ),
+        )));
     }
 
     // validate-azure-ad-token: the calling application (v1 `appid`, v2 `azp`).
@@ -468,6 +482,14 @@ mod tests {
             "https://login/t2/v2.0",
             &claims
         ));
+        let aud = |v: Json| json!({ "aud": v }).as_object().cloned().unwrap();
+        assert!(has_audience(&aud(json!("api://x")), "api://x"));
+        assert!(!has_audience(&aud(json!("api://x")), "api://y"));
+        assert!(has_audience(&aud(json!(["a", "api://x"])), "api://x"));
+        // A malformed `aud` matches nothing, even a value it happens to contain.
+        assert!(!has_audience(&aud(json!(["api://x", 1])), "api://x"));
+        assert!(!has_audience(&aud(json!(7)), "7"));
+        assert!(!has_audience(&Map::new(), ""));
         assert_eq!(claim_values(&json!("a b  c"), Some(" ")), ["a", "b", "c"]);
         assert_eq!(
             claim_values(&json!(["x", 1, true]), None),

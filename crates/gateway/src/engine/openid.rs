@@ -104,6 +104,10 @@ impl KeyCache {
 
     fn slot(&self, url: &str) -> Arc<Slot> {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        // Looked up before inserting: the URL is copied only the first time it is seen.
+        if let Some(slot) = entries.get(url) {
+            return slot.clone();
+        }
         entries.entry(url.to_owned()).or_default().clone()
     }
 

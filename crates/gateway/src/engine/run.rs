@@ -45,15 +45,20 @@ struct Failure {
 
 type Step<'a> = Pin<Box<dyn Future<Output = Result<Flow, Failure>> + Send + 'a>>;
 
+/// A nested block (choose, fragment): boxed, because policies nest recursively.
 fn block<'a, 'r: 'a>(x: &'a mut Exec<'r>, policies: &'a [Policy]) -> Step<'a> {
-    Box::pin(async move {
-        for p in policies {
-            if policy(x, p).await? == Flow::Stop {
-                return Ok(Flow::Stop);
-            }
+    Box::pin(section(x, policies))
+}
+
+/// A section's policies in order. The pipeline calls this directly, so a request's sections
+/// cost no allocation; only nested blocks go through [`block`].
+async fn section(x: &mut Exec<'_>, policies: &[Policy]) -> Result<Flow, Failure> {
+    for p in policies {
+        if policy(x, p).await? == Flow::Stop {
+            return Ok(Flow::Stop);
         }
-        Ok(Flow::Next)
-    })
+    }
+    Ok(Flow::Next)
 }
 
 fn wrap(meta: &Meta) -> impl Fn(PolicyError) -> Failure + '_ {
@@ -190,13 +195,13 @@ async fn on_error(x: &mut Exec<'_>, program: &Program, f: Failure) {
 }
 
 async fn pipeline(x: &mut Exec<'_>, program: &Program) -> Result<(), Failure> {
-    if block(x, &program.inbound).await? == Flow::Stop {
+    if section(x, &program.inbound).await? == Flow::Stop {
         return Ok(());
     }
-    if block(x, &program.backend).await? == Flow::Stop {
+    if section(x, &program.backend).await? == Flow::Stop {
         return Ok(());
     }
-    block(x, &program.outbound).await?;
+    section(x, &program.outbound).await?;
     Ok(())
 }
 

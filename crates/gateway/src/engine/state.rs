@@ -1,12 +1,14 @@
 //! The state of one request moving through the pipeline, and the `context` object model that
 //! expressions read through [`Host`].
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use http::HeaderMap;
+use http::header::{HOST, HeaderValue};
 use uuid::Uuid;
 
 use super::Services;
@@ -169,8 +171,9 @@ impl BackendBase {
 pub struct RequestState {
     /// Method.
     pub method: String,
-    /// Backend base (`None` when the API has no service URL and none was set).
-    pub backend: Option<BackendBase>,
+    /// Backend base (`None` when the API has no service URL and none was set); shared with
+    /// the API's, so a request does not copy it.
+    pub backend: Option<Arc<BackendBase>>,
     /// Path relative to the backend base (the operation part), starting with `/`.
     pub path: String,
     /// Query parameters, decoded, in order.
@@ -180,7 +183,7 @@ pub struct RequestState {
     /// Body (emptied when read without `preserveContent`).
     pub body: Bytes,
     /// `context.Request.OriginalUrl`.
-    pub original: UrlValue,
+    pub original: OriginalUrl,
     /// The caller's address.
     pub client_ip: IpAddr,
 }
@@ -190,11 +193,12 @@ impl RequestState {
     /// intermediate value (forward-request does this on every request).
     pub fn url_string(&self) -> String {
         match &self.backend {
-            Some(b) => crate::expr::value::url_string(
+            Some(b) => crate::expr::value::url_string_joined(
                 &b.scheme,
                 &b.host,
                 b.port,
-                &join_path(&b.path, &self.path),
+                &b.path,
+                &self.path,
                 &self.query,
             ),
             None => self.url().to_url_string(),
@@ -211,24 +215,86 @@ impl RequestState {
                 path: join_path(&b.path, &self.path),
                 query: self.query.clone(),
             },
-            None => UrlValue {
-                path: self.path.clone(),
-                query: self.query.clone(),
-                ..self.original.clone()
-            },
+            None => {
+                let original = self.original.get();
+                UrlValue {
+                    scheme: original.scheme.clone(),
+                    host: original.host.clone(),
+                    port: original.port,
+                    path: self.path.clone(),
+                    query: self.query.clone(),
+                }
+            }
+        }
+    }
+}
+
+/// `context.Request.OriginalUrl`, built on first read. Most requests never read it, and
+/// building it copies the scheme, host, path and query; what it is built from is kept as
+/// received (cheap reference-counted clones), so later policy changes to the headers do not
+/// change it.
+#[derive(Debug, Clone, Default)]
+pub struct OriginalUrl {
+    uri: http::Uri,
+    host: Option<HeaderValue>,
+    forwarded_proto: Option<HeaderValue>,
+    built: OnceLock<Arc<UrlValue>>,
+}
+
+impl OriginalUrl {
+    /// The URL of a request with this target and these headers.
+    pub fn new(uri: &http::Uri, headers: &HeaderMap) -> Self {
+        Self {
+            uri: uri.clone(),
+            host: headers.get(HOST).cloned(),
+            forwarded_proto: headers.get("x-forwarded-proto").cloned(),
+            built: OnceLock::new(),
+        }
+    }
+
+    /// The URL.
+    pub fn get(&self) -> &Arc<UrlValue> {
+        self.built.get_or_init(|| Arc::new(self.build()))
+    }
+
+    fn build(&self) -> UrlValue {
+        fn text(v: &Option<HeaderValue>) -> Option<&str> {
+            v.as_ref().and_then(|h| h.to_str().ok())
+        }
+        let authority = self
+            .uri
+            .authority()
+            .map(|a| a.as_str())
+            .or_else(|| text(&self.host))
+            .unwrap_or_default();
+        // TLS is terminated by the binary in front of the gateway, so the public scheme is
+        // https unless the request says otherwise.
+        let scheme = self
+            .uri
+            .scheme_str()
+            .or_else(|| text(&self.forwarded_proto))
+            .unwrap_or("https")
+            .to_ascii_lowercase();
+        let default_port = if scheme == "http" { 80 } else { 443 };
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) if !p.contains(']') => (h, p.parse().unwrap_or(default_port)),
+            _ => (authority, default_port),
+        };
+        UrlValue {
+            scheme,
+            host: host.to_owned(),
+            port,
+            path: self.uri.path().to_owned(),
+            query: super::transform::parse_query(self.uri.query().unwrap_or("")),
         }
     }
 }
 
 /// Joins a base path and a relative path with exactly one `/`.
 pub fn join_path(base: &str, rel: &str) -> String {
-    let base = base.trim_end_matches('/');
-    match (base.is_empty(), rel.is_empty()) {
-        (true, true) => "/".into(),
-        (_, true) => base.to_owned(),
-        _ if rel.starts_with('/') => format!("{base}{rel}"),
-        _ => format!("{base}/{rel}"),
-    }
+    let mut out = String::with_capacity(base.len() + rel.len() + 1);
+    crate::expr::value::push_joined_path(&mut out, base, rel);
+    out
 }
 
 /// The response as policies see and change it.
@@ -360,6 +426,19 @@ impl<'r> Exec<'r> {
         }
     }
 
+    /// A string parameter, borrowed when it is a constant (most are: header names, schemes,
+    /// audiences).
+    pub fn str<'p>(
+        &mut self,
+        p: &'p Param<String>,
+        source: &str,
+    ) -> Result<Cow<'p, str>, PolicyError> {
+        match p {
+            Param::Const(s) => Ok(Cow::Borrowed(s)),
+            Param::Expr(e) => Ok(Cow::Owned(self.eval(e, source)?.to_dotnet_string())),
+        }
+    }
+
     /// An integer parameter.
     pub fn int(&mut self, p: &Param<i64>, source: &str) -> Result<i64, PolicyError> {
         match p {
@@ -434,5 +513,16 @@ mod tests {
         assert_eq!(url_string("https", "h", 80, "", &[]), "https://h:80");
         assert_eq!(url_string("http", "h", 65535, "", &[]), "http://h:65535");
         assert_eq!(url_string("http", "h", 0, "", &[]), "http://h:0");
+        // The backend URL joins the base path as join_path does, in every combination.
+        use crate::expr::value::url_string_joined;
+        for base in ["", "/", "/v1", "/v1/"] {
+            for rel in ["", "/", "/x", "x", "/x/"] {
+                assert_eq!(
+                    url_string_joined("http", "h", 80, base, rel, &q),
+                    url_string("http", "h", 80, &join_path(base, rel), &q),
+                    "{base:?} + {rel:?}"
+                );
+            }
+        }
     }
 }

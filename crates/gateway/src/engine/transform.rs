@@ -185,7 +185,10 @@ pub fn parse_query(q: &str) -> Vec<(String, String)> {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode_component(k, true), decode_component(v, true))
+            (
+                decode_component(k, true).into_owned(),
+                decode_component(v, true).into_owned(),
+            )
         })
         .collect()
 }
@@ -238,7 +241,7 @@ pub fn set_backend(
             format!("'{url}' is not an absolute http(s) URL"),
         )
     })?;
-    x.request.backend = Some(base);
+    x.request.backend = Some(Arc::new(base));
     Ok(())
 }
 

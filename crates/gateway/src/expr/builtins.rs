@@ -231,9 +231,11 @@ fn static_call(class: Class, method: &str, args: &Args) -> Result<Value, EvalErr
             Value::str(encode_component(&arg_str(args, 0)?).replace("%20", "+"))
         }
         (Class::Uri, "UnescapeDataString") => {
-            Value::str(decode_component(&arg_str(args, 0)?, false))
+            Value::str(decode_component(&arg_str(args, 0)?, false).into_owned())
         }
-        (Class::Uri, "UrlDecode") => Value::str(decode_component(&arg_str(args, 0)?, true)),
+        (Class::Uri, "UrlDecode") => {
+            Value::str(decode_component(&arg_str(args, 0)?, true).into_owned())
+        }
         (Class::Math, "Abs") => match arg(args, 0)? {
             Value::Int(i) => Value::Int(i.checked_abs().ok_or_else(|| {
                 EvalError(

@@ -1,6 +1,7 @@
 //! Runtime values of policy expressions: the .NET objects APIM hands to C# (strings, ints,
 //! `Jwt`, `IResponse`, `JObject`, dictionaries, the `context` graph) as one dynamic enum.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -235,14 +236,13 @@ impl UrlValue {
 fn push_query(out: &mut String, query: &[(String, String)]) {
     for (i, (k, v)) in query.iter().enumerate() {
         out.push(if i == 0 { '?' } else { '&' });
-        out.push_str(&encode_component(k));
+        push_encoded(out, k);
         out.push('=');
-        out.push_str(&encode_component(v));
+        push_encoded(out, v);
     }
 }
 
-/// `scheme://host[:port]path?query`, default ports omitted, built in one string (the backend
-/// URL of every forwarded request).
+/// `scheme://host[:port]path?query`, default ports omitted, built in one string.
 pub fn url_string(
     scheme: &str,
     host: &str,
@@ -250,33 +250,102 @@ pub fn url_string(
     path: &str,
     query: &[(String, String)],
 ) -> String {
-    let mut out = String::with_capacity(scheme.len() + host.len() + path.len() + 16);
+    build_url(
+        scheme,
+        host,
+        port,
+        path.len(),
+        |out| out.push_str(path),
+        query,
+    )
+}
+
+/// [`url_string`] whose path is `base` joined to `rel` as `join_path` joins them, written in
+/// place: the backend URL of every forwarded request, in one allocation.
+pub fn url_string_joined(
+    scheme: &str,
+    host: &str,
+    port: u16,
+    base: &str,
+    rel: &str,
+    query: &[(String, String)],
+) -> String {
+    let path_len = base.len() + rel.len() + 1;
+    build_url(
+        scheme,
+        host,
+        port,
+        path_len,
+        |out| push_joined_path(out, base, rel),
+        query,
+    )
+}
+
+fn build_url(
+    scheme: &str,
+    host: &str,
+    port: u16,
+    path_len: usize,
+    push_path: impl FnOnce(&mut String),
+    query: &[(String, String)],
+) -> String {
+    let query_len: usize = query.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+    let mut out = String::with_capacity(scheme.len() + host.len() + path_len + query_len + 16);
     out.push_str(scheme);
     out.push_str("://");
     out.push_str(host);
     if !matches!((scheme, port), ("http", 80) | ("https", 443)) {
         let _ = write!(out, ":{port}");
     }
-    out.push_str(path);
+    push_path(&mut out);
     push_query(&mut out, query);
     out
+}
+
+/// Appends `base` and `rel` joined with exactly one `/` (`/` when both are empty).
+pub fn push_joined_path(out: &mut String, base: &str, rel: &str) {
+    let base = base.trim_end_matches('/');
+    out.push_str(base);
+    if rel.is_empty() {
+        if base.is_empty() {
+            out.push('/');
+        }
+        return;
+    }
+    if !rel.starts_with('/') {
+        out.push('/');
+    }
+    out.push_str(rel);
 }
 
 /// Percent-encodes a query component (RFC 3986 unreserved characters pass through).
 pub fn encode_component(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    push_encoded(&mut out, s);
+    out
+}
+
+/// [`encode_component`] appended to `out`.
+pub fn push_encoded(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         }
     }
-    out
 }
 
 /// Decodes `%XX` escapes (and `+` as space when `plus` is set); invalid escapes stay as-is.
-pub fn decode_component(s: &str, plus: bool) -> String {
+/// Borrowed when there is nothing to decode, as in most path segments (routing decodes each
+/// segment of every request).
+pub fn decode_component(s: &str, plus: bool) -> Cow<'_, str> {
+    if !s.bytes().any(|c| c == b'%' || (plus && c == b'+')) {
+        return Cow::Borrowed(s);
+    }
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -307,7 +376,7 @@ pub fn decode_component(s: &str, plus: bool) -> String {
             }
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// `StringComparison` members.

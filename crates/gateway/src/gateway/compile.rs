@@ -44,7 +44,7 @@ pub struct ApiRt {
     /// Path segments.
     pub segments: Vec<String>,
     /// Backend base.
-    pub backend: Option<BackendBase>,
+    pub backend: Option<Arc<BackendBase>>,
     /// Whether keys are required (absent an open product).
     pub subscription_required: bool,
     /// Key header.
@@ -277,7 +277,7 @@ pub fn compile(config: &GatewayConfig, base: Option<&Path>) -> Result<Compiled, 
         }
         let backend = match &a.service_url {
             Some(u) => match BackendBase::parse(u) {
-                Some(base) => Some(base),
+                Some(base) => Some(Arc::new(base)),
                 None => {
                     b.errors.push(config_error(format!(
                         "API {:?}: service_url {u:?} is not an absolute http(s) URL",
@@ -321,7 +321,7 @@ pub fn compile(config: &GatewayConfig, base: Option<&Path>) -> Result<Compiled, 
             id: a.name.clone(),
             name: a.display_name.clone().unwrap_or_else(|| a.name.clone()),
             path: segments.join("/"),
-            service_url: backend.as_ref().map(|bb| UrlValue {
+            service_url: backend.as_deref().map(|bb| UrlValue {
                 scheme: bb.scheme.clone(),
                 host: bb.host.clone(),
                 port: bb.port,

@@ -51,7 +51,9 @@ pub fn parse_template(t: &str) -> Result<Template, String> {
                 Seg::Param(name.to_owned())
             }
             None if *s == "*" && last => Seg::Star,
-            None if !s.contains(['{', '}', '*']) => Seg::Lit(decode_component(s, false)),
+            None if !s.contains(['{', '}', '*']) => {
+                Seg::Lit(decode_component(s, false).into_owned())
+            }
             _ => return Err(format!("unsupported template segment {s:?} in {t:?}")),
         };
         segs.push(seg);
@@ -100,15 +102,21 @@ impl Template {
                     i += 1;
                 }
                 Seg::Param(name) => {
-                    params.push((name.clone(), decode_component(path.get(i)?, false)));
+                    params.push((
+                        name.clone(),
+                        decode_component(path.get(i)?, false).into_owned(),
+                    ));
                     i += 1;
                 }
                 Seg::Rest(name) => {
-                    let rest: Vec<String> = path[i.min(path.len())..]
-                        .iter()
-                        .map(|s| decode_component(s, false))
-                        .collect();
-                    params.push((name.clone(), rest.join("/")));
+                    let mut rest = String::new();
+                    for (n, s) in path[i.min(path.len())..].iter().enumerate() {
+                        if n > 0 {
+                            rest.push('/');
+                        }
+                        rest.push_str(&decode_component(s, false));
+                    }
+                    params.push((name.clone(), rest));
                     i = path.len();
                 }
                 Seg::Star => i = path.len(),
@@ -125,32 +133,29 @@ impl Template {
     }
 }
 
-/// Splits a request path into raw segments (empty segments dropped).
-pub fn segments(path: &str) -> Vec<&str> {
-    path.split('/').filter(|s| !s.is_empty()).collect()
+/// A request path's raw segments (empty segments dropped).
+pub fn segments(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|s| !s.is_empty())
 }
 
-/// Whether an API path (segments) is a prefix of the request path (segments).
-pub fn api_prefix(api: &[String], path: &[&str]) -> bool {
-    api.len() <= path.len()
-        && api
-            .iter()
-            .zip(path)
-            .all(|(a, p)| a.eq_ignore_ascii_case(&decode_component(p, false)))
+/// Whether an API path (segments) is a prefix of the request path.
+pub fn api_prefix(api: &[String], path: &str) -> bool {
+    let mut segs = segments(path);
+    api.iter().all(|a| {
+        segs.next()
+            .is_some_and(|p| a.eq_ignore_ascii_case(&decode_component(p, false)))
+    })
 }
 
-/// The request path after the first `n` segments, keeping the raw encoding and a leading `/`.
-pub fn rest_path(path: &str, n: usize) -> String {
+/// The request path after the first `n` segments, keeping the raw encoding and a leading `/`
+/// (empty when nothing is left).
+pub fn rest_path(path: &str, n: usize) -> &str {
     let mut remaining = path;
     for _ in 0..n {
         remaining = remaining.trim_start_matches('/');
         remaining = remaining.find('/').map_or("", |i| &remaining[i..]);
     }
-    if remaining.is_empty() {
-        String::new()
-    } else {
-        remaining.to_owned()
-    }
+    remaining
 }
 
 #[cfg(test)]
@@ -181,8 +186,11 @@ mod tests {
 
     #[test]
     fn prefixes_and_rest() {
-        assert!(api_prefix(&["orders".into()], &["ORDERS", "1"]));
-        assert!(!api_prefix(&["orders".into(), "v2".into()], &["orders"]));
+        assert!(api_prefix(&["orders".into()], "/ORDERS/1"));
+        assert!(api_prefix(&["orders".into()], "//orders/"));
+        assert!(api_prefix(&["a b".into()], "/a%20b/x"));
+        assert!(!api_prefix(&["orders".into(), "v2".into()], "/orders"));
+        assert!(api_prefix(&[], "/"));
         assert_eq!(rest_path("/orders/1/x%2Fy", 1), "/1/x%2Fy");
         assert_eq!(rest_path("/orders", 1), "");
         assert_eq!(rest_path("/a/b", 0), "/a/b");

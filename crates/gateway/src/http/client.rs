@@ -409,10 +409,13 @@ impl HttpClient for BackendClient {
         };
         let target = uri.path_and_query().map_or("/", |p| p.as_str());
         let small = req.body.len() <= COALESCE_BODY_BYTES;
-        let mut wire = Vec::with_capacity(512 + if small { req.body.len() } else { 0 });
         // `Host` is the authority without any userinfo (RFC 9110 §7.2): credentials in a URL
         // must not travel in a header.
         let host_header = authority.as_str().rsplit('@').next().unwrap_or_default();
+        let mut wire = Vec::with_capacity(
+            h1::request_head_len(&req.method, target, host_header, &req.headers)
+                + if small { req.body.len() } else { 0 },
+        );
         h1::encode_request(
             &req.method,
             target,

@@ -3,6 +3,8 @@
 //! sockets ([`super::client`]); everything here works on byte slices, so it is tested byte by
 //! byte, including input split at every position.
 
+use std::io::Write as _;
+
 use http::Method;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
@@ -85,11 +87,26 @@ pub fn encode_request(
         Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS | Method::TRACE
     );
     if !body.is_empty() || !bodiless {
-        out.extend_from_slice(b"content-length: ");
-        out.extend_from_slice(body.len().to_string().as_bytes());
-        out.extend_from_slice(b"\r\n");
+        // Writing into a Vec cannot fail.
+        let _ = write!(out, "content-length: {}\r\n", body.len());
     }
     out.extend_from_slice(b"\r\n");
+}
+
+/// An upper bound of what [`encode_request`] writes for the head, so the buffer is allocated
+/// once (a bearer token alone is over a kilobyte).
+pub fn request_head_len(
+    method: &Method,
+    target: &str,
+    authority: &str,
+    headers: &HeaderMap,
+) -> usize {
+    let fields: usize = headers
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.len() + 4)
+        .sum();
+    // Request line, `host: …`, `content-length: <20 digits>` and the blank line.
+    method.as_str().len() + target.len() + 12 + authority.len() + 8 + fields + 40 + 2
 }
 
 /// Whether the request asks to close the connection afterwards.
@@ -289,6 +306,7 @@ mod tests {
         );
         let mut out = Vec::new();
         encode_request(&Method::POST, "/p?q=1", "b:8080", &h, b"hello", &mut out);
+        assert!(out.len() <= request_head_len(&Method::POST, "/p?q=1", "b:8080", &h));
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "POST /p?q=1 HTTP/1.1\r\nhost: b:8080\r\nx-a: 1\r\ncontent-length: 5\r\n\r\n"
@@ -301,6 +319,11 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "GET / HTTP/1.1\r\nhost: front\r\n\r\n"
         );
+        let mut out = Vec::new();
+        let huge = vec![b'7'; 1 << 20];
+        encode_request(&Method::PUT, "/", "b", &HeaderMap::new(), &huge, &mut out);
+        assert!(out.len() <= request_head_len(&Method::PUT, "/", "b", &HeaderMap::new()));
+        assert!(out.ends_with(b"content-length: 1048576\r\n\r\n"));
         let mut out = Vec::new();
         encode_request(&Method::PUT, "/", "b", &HeaderMap::new(), b"", &mut out);
         assert!(

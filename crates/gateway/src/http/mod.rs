@@ -14,14 +14,14 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::response::Response;
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use skybridge_net::new_request_id;
 use uuid::Uuid;
 
 use crate::engine::cors::{first_cors, is_preflight, preflight};
 use crate::engine::errors::{builtin, error_body};
 use crate::engine::run::{Outcome, run, run_builtin_error};
-use crate::engine::state::{RequestFacts, RequestState, ResponseState};
+use crate::engine::state::{OriginalUrl, RequestFacts, RequestState, ResponseState};
 use crate::engine::transform::parse_query;
 use crate::expr::UrlValue;
 use crate::gateway::Gateway;
@@ -59,46 +59,6 @@ fn json_error(status: u16, message: &str) -> Response {
     r.headers
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     to_response(r)
-}
-
-fn original_url(parts: &http::request::Parts, query: &[(String, String)]) -> UrlValue {
-    let authority = parts
-        .uri
-        .authority()
-        .map(|a| a.as_str().to_owned())
-        .or_else(|| {
-            parts
-                .headers
-                .get(HOST)
-                .and_then(|h| h.to_str().ok())
-                .map(str::to_owned)
-        })
-        .unwrap_or_default();
-    // TLS is terminated by the binary in front of this router, so the public scheme is https
-    // unless the request says otherwise.
-    let scheme = parts
-        .uri
-        .scheme_str()
-        .or_else(|| {
-            parts
-                .headers
-                .get("x-forwarded-proto")
-                .and_then(|h| h.to_str().ok())
-        })
-        .unwrap_or("https")
-        .to_ascii_lowercase();
-    let default_port = if scheme == "http" { 80 } else { 443 };
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !p.contains(']') => (h.to_owned(), p.parse().unwrap_or(default_port)),
-        _ => (authority.clone(), default_port),
-    };
-    UrlValue {
-        scheme,
-        host,
-        port,
-        path: parts.uri.path().to_owned(),
-        query: query.to_vec(),
-    }
 }
 
 /// The API's public base URL, the `realm` of APIM's subscription-key challenge.
@@ -185,11 +145,11 @@ async fn dispatch(gw: &Gateway, req: Request, request_id: Uuid) -> Response {
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.0.ip());
-    let path = parts.uri.path().to_owned();
+    let path = parts.uri.path();
     let method = parts.method.as_str();
     let mut line = Line {
         method,
-        path: &path,
+        path,
         api: "",
         operation: "",
     };
@@ -198,7 +158,7 @@ async fn dispatch(gw: &Gateway, req: Request, request_id: Uuid) -> Response {
         return json_error(413, "Request entity is too large or could not be read.");
     };
     let query = parse_query(parts.uri.query().unwrap_or(""));
-    let original = original_url(&parts, &query);
+    let original = OriginalUrl::new(&parts.uri, &parts.headers);
     let mut request = RequestState {
         method: parts.method.as_str().to_owned(),
         backend: None,
@@ -210,13 +170,7 @@ async fn dispatch(gw: &Gateway, req: Request, request_id: Uuid) -> Response {
         body,
         client_ip,
     };
-    let segs = segments(&path);
-
-    let Some(api) = compiled
-        .apis
-        .iter()
-        .find(|a| api_prefix(&a.segments, &segs))
-    else {
+    let Some(api) = compiled.apis.iter().find(|a| api_prefix(&a.segments, path)) else {
         let outcome = run_builtin_error(
             services,
             &compiled.global,
@@ -229,8 +183,8 @@ async fn dispatch(gw: &Gateway, req: Request, request_id: Uuid) -> Response {
         return finish(&line, outcome);
     };
     line.api = &api.info.id;
-    let rest = rest_path(&path, api.segments.len());
-    let rest_segs = segments(&rest);
+    let rest = rest_path(path, api.segments.len());
+    let rest_segs: Vec<&str> = segments(rest).collect();
 
     // A CORS preflight is answered by the cors policy alone, unless the API defines OPTIONS.
     if is_preflight(&parts.method, &request.headers)
@@ -269,22 +223,26 @@ async fn dispatch(gw: &Gateway, req: Request, request_id: Uuid) -> Response {
         return finish(&line, outcome);
     };
     line.operation = &op.info.id;
+    // Every field spelled out: `..Default::default()` would allocate an empty API and
+    // operation only to drop them.
     let mut facts = RequestFacts {
         api: api.info.clone(),
         operation: op.info.clone(),
+        product: None,
+        subscription: None,
+        user: None,
         matched: params,
         template_query: op.template.query.iter().map(|(q, _)| q.clone()).collect(),
-        ..RequestFacts::default()
     };
     request.backend = api.backend.clone();
-    request.path = rest;
+    request.path = rest.to_owned();
 
     let selection = match resolve::subscription(&compiled, api, &request.headers, &request.query) {
         Ok(s) => s,
         Err(e) => {
             let e = builtin::key_challenge(
                 e,
-                &api_realm(&request.original, &api.info.path),
+                &api_realm(request.original.get(), &api.info.path),
                 &api.key_header_name,
             );
             let program = op
