@@ -247,15 +247,16 @@ impl BackendClient {
     }
 }
 
-/// Writes the request and reads up to the end of the final response head. A failure before
-/// any byte of a response arrived is [`Failure::Stale`] on a reused connection.
+/// Writes the request and reads up to the end of the final response head; returns the head
+/// and the bytes that followed it. A failure before any byte of a response arrived is
+/// [`Failure::Stale`] on a reused connection.
 async fn exchange_head(
     stream: &mut Stream,
     wire: &[u8],
     body: &[u8],
     method: &Method,
     reused: bool,
-) -> Result<(BytesMut, ResponseHead), Failure> {
+) -> Result<(Bytes, ResponseHead), Failure> {
     let lost = |what: &str, e: &dyn std::fmt::Display| {
         let msg = format!("{what}: {e}");
         if reused {
@@ -281,14 +282,23 @@ async fn exchange_head(
     let mut buf = BytesMut::with_capacity(8 * 1024);
     let mut received = false;
     loop {
-        if let Some((len, head)) = h1::parse_response_head(&buf, method)
-            .map_err(|e| conn_err(format!("the backend's response: {e}")))?
-        {
-            let _ = buf.split_to(len);
-            if (100..200).contains(&head.status) {
-                continue; // interim response; the final one follows
+        // Parsed as shared bytes, so header values (and a body that came with the head) are
+        // slices of this one buffer rather than copies. Frozen only once the head can be
+        // complete; should it still not be, the buffer is unique and becomes the read buffer
+        // again without a copy.
+        if h1::has_blank_line(&buf) {
+            let frozen = std::mem::take(&mut buf).freeze();
+            let parsed = h1::parse_response_head(&frozen, method)
+                .map_err(|e| conn_err(format!("the backend's response: {e}")))?;
+            match parsed {
+                Some((len, head)) if (100..200).contains(&head.status) => {
+                    // An interim response; the final one follows.
+                    buf = BytesMut::from(&frozen[len..]);
+                    continue;
+                }
+                Some((len, head)) => return Ok((frozen.slice(len..), head)),
+                None => buf = BytesMut::from(frozen),
             }
-            return Ok((buf, head));
         }
         if buf.len() >= MAX_HEAD_BYTES {
             return Err(conn_err(format!(
@@ -312,11 +322,11 @@ async fn exchange_head(
     }
 }
 
-/// Reads the body `head` announces; `buf` holds what already arrived. Returns the body and
-/// whether the connection ended cleanly at its end (nothing more arrived).
+/// Reads the body `head` announces; `received` holds what already arrived. Returns the body
+/// and whether the connection ended cleanly at its end (nothing more arrived).
 async fn read_body(
     stream: &mut Stream,
-    mut buf: BytesMut,
+    received: Bytes,
     head: &ResponseHead,
 ) -> Result<(Bytes, bool), ClientError> {
     let closed_early = || {
@@ -325,7 +335,7 @@ async fn read_body(
     let read_err =
         |e: io::Error| ClientError::Connection(format!("reading the response body: {e}"));
     match head.framing {
-        Framing::Empty => Ok((Bytes::new(), buf.is_empty())),
+        Framing::Empty => Ok((Bytes::new(), received.is_empty())),
         Framing::Length(n) => {
             let n = usize::try_from(n)
                 .ok()
@@ -335,9 +345,12 @@ async fn read_body(
                         "response body over {MAX_RESPONSE_BYTES} bytes"
                     ))
                 })?;
-            if buf.capacity() < n {
-                buf.reserve(n - buf.len());
+            if received.len() >= n {
+                // The common case for small bodies: it came with the head.
+                return Ok((received.slice(..n), received.len() == n));
             }
+            let mut buf = BytesMut::with_capacity(n);
+            buf.extend_from_slice(&received);
             while buf.len() < n {
                 if stream.read_buf(&mut buf).await.map_err(read_err)? == 0 {
                     return Err(closed_early());
@@ -347,6 +360,7 @@ async fn read_body(
             Ok((body, buf.is_empty()))
         }
         Framing::Chunked => {
+            let mut buf = BytesMut::from(&received[..]);
             let mut decoder = Chunked::default();
             let mut out = Vec::new();
             loop {
@@ -368,6 +382,7 @@ async fn read_body(
             }
         }
         Framing::UntilClose => {
+            let mut buf = BytesMut::from(&received[..]);
             while stream.read_buf(&mut buf).await.map_err(read_err)? != 0 {
                 if buf.len() > MAX_RESPONSE_BYTES {
                     return Err(ClientError::Connection(format!(

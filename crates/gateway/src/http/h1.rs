@@ -5,6 +5,7 @@
 
 use std::io::Write as _;
 
+use bytes::Bytes;
 use http::Method;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
@@ -125,9 +126,9 @@ fn has_token(headers: &HeaderMap, token: &str) -> bool {
 
 /// Parses a response head at the start of `buf`: `Ok(None)` until it is complete, then the
 /// bytes it took and the head. Interim (1xx) responses come back like any other; the caller
-/// skips them.
+/// skips them. Header values are slices of `buf`, not copies.
 pub fn parse_response_head(
-    buf: &[u8],
+    buf: &Bytes,
     method: &Method,
 ) -> Result<Option<(usize, ResponseHead)>, WireError> {
     let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
@@ -143,7 +144,7 @@ pub fn parse_response_head(
     for h in resp.headers.iter() {
         let name = HeaderName::from_bytes(h.name.as_bytes())
             .map_err(|_| bad(format!("invalid header name {:?}", h.name)))?;
-        let value = HeaderValue::from_bytes(h.value)
+        let value = HeaderValue::from_maybe_shared(buf.slice_ref(h.value))
             .map_err(|_| bad(format!("invalid value of header {}", h.name)))?;
         headers.append(name, value);
     }
@@ -200,6 +201,19 @@ pub fn parse_response_head(
             keep_alive,
         },
     )))
+}
+
+/// Whether `buf` holds a blank line (`\n\n` or `\n\r\n`), without which no head is complete:
+/// a cheap test before parsing.
+pub fn has_blank_line(buf: &[u8]) -> bool {
+    buf.iter().enumerate().any(|(i, &c)| {
+        c == b'\n'
+            && match buf.get(i + 1) {
+                Some(b'\n') => true,
+                Some(b'\r') => buf.get(i + 2) == Some(&b'\n'),
+                _ => false,
+            }
+    })
 }
 
 /// The `Content-Length`, if any; differing or malformed values are an error (RFC 9112 §6.3,
@@ -288,11 +302,12 @@ impl Chunked {
 mod tests {
     use super::*;
 
+    fn parse(raw: &[u8], method: &Method) -> Result<Option<(usize, ResponseHead)>, WireError> {
+        parse_response_head(&Bytes::copy_from_slice(raw), method)
+    }
+
     fn head(raw: &str) -> ResponseHead {
-        parse_response_head(raw.as_bytes(), &Method::GET)
-            .unwrap()
-            .unwrap()
-            .1
+        parse(raw.as_bytes(), &Method::GET).unwrap().unwrap().1
     }
 
     #[test]
@@ -361,7 +376,7 @@ mod tests {
         assert!(h.keep_alive);
         let h = head("HTTP/1.1 100 Continue\r\n\r\n");
         assert_eq!((h.status, h.framing), (100, Framing::Empty));
-        let (_, h) = parse_response_head(
+        let (_, h) = parse(
             b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n",
             &Method::HEAD,
         )
@@ -381,22 +396,29 @@ mod tests {
             "HTTX/1.1 200 OK\r\n\r\n",
             "HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
         ] {
-            assert!(
-                parse_response_head(raw.as_bytes(), &Method::GET).is_err(),
-                "{raw:?}"
-            );
+            assert!(parse(raw.as_bytes(), &Method::GET).is_err(), "{raw:?}");
         }
         let full = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
         for cut in 0..full.len() - 2 {
             assert!(
-                parse_response_head(&full[..cut], &Method::GET)
-                    .unwrap()
-                    .is_none(),
+                parse(&full[..cut], &Method::GET).unwrap().is_none(),
                 "{cut}"
             );
         }
-        let (n, _) = parse_response_head(full, &Method::GET).unwrap().unwrap();
+        let (n, _) = parse(full, &Method::GET).unwrap().unwrap();
         assert_eq!(&full[n..], b"ok");
+        // A complete head always holds a blank line (the client parses only then), with CRLF
+        // or bare LF line ends.
+        let lf = b"HTTP/1.1 204 No Content\nX: y\n\n";
+        for raw in [&full[..], &lf[..]] {
+            for cut in 0..=raw.len() {
+                if parse(&raw[..cut], &Method::GET).is_ok_and(|h| h.is_some()) {
+                    assert!(has_blank_line(&raw[..cut]), "{cut}");
+                }
+            }
+        }
+        assert!(parse(lf, &Method::GET).unwrap().is_some());
+        assert!(!has_blank_line(b"HTTP/1.1 200 OK\r\nX: y\r\n"));
     }
 
     #[test]
