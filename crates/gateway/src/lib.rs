@@ -28,4 +28,4 @@ pub use engine::{
 };
 pub use error::{LoadError, LoadErrorKind, LoadErrors};
 pub use gateway::{Gateway, GatewayBuilder};
-pub use http::router;
+pub use http::{respond, router};

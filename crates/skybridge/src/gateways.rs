@@ -3,7 +3,7 @@
 //! endpoints through injected named values, its managed identity taken from the `[[resource]]`
 //! of the same name, and its policy files reloaded when they change.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +20,7 @@ use skybridge_identity::protocol::Selector;
 use tokio::sync::watch;
 
 use crate::resource_identity::ResourceIdentity;
+use crate::server::{DirectHandler, HostBody};
 use crate::world::{AppliedWorld, LoadedWorld};
 
 /// A gateway's entry in endpoints.json.
@@ -36,8 +37,8 @@ pub struct GatewayEndpoint {
 pub struct Started {
     /// Host names to serve.
     pub hosts: Vec<String>,
-    /// Routers by host.
-    pub routes: HashMap<String, axum::Router>,
+    /// Handlers by host, called directly by the server (no router layers).
+    pub handlers: Vec<(String, DirectHandler)>,
     /// endpoints.json entries.
     pub endpoints: BTreeMap<String, GatewayEndpoint>,
 }
@@ -141,7 +142,7 @@ pub async fn start(
     let base_dir = world.path.parent().map(std::path::Path::to_path_buf);
     let mut started = Started {
         hosts: vec![],
-        routes: HashMap::new(),
+        handlers: Vec::new(),
         endpoints: BTreeMap::new(),
     };
     let mut gateways = Vec::new();
@@ -181,8 +182,8 @@ pub async fn start(
                 .with_context(|| format!("gateway '{}'", config.name))?,
         );
         started
-            .routes
-            .insert(host.clone(), skybridge_gateway::router(gateway.clone()));
+            .handlers
+            .push((host.clone(), direct_handler(gateway.clone())));
         started
             .endpoints
             .insert(config.name.clone(), endpoint(&config, origin(&host)));
@@ -193,6 +194,18 @@ pub async fn start(
         tokio::spawn(reload_loop(gateways, stop));
     }
     Ok(started)
+}
+
+/// The server's entry into `gateway`: its [`skybridge_gateway::respond`] with the peer's
+/// address, the response body handed to hyper as it is.
+fn direct_handler(gateway: Arc<Gateway>) -> DirectHandler {
+    Arc::new(move |req, peer| {
+        let gateway = gateway.clone();
+        Box::pin(async move {
+            let response = skybridge_gateway::respond(&gateway, req, peer.ip()).await;
+            Ok(response.map(HostBody::from))
+        })
+    })
 }
 
 /// The endpoints.json entry of one gateway.

@@ -3,7 +3,11 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
@@ -11,20 +15,92 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::future::RouteFuture;
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
-use tower::ServiceExt;
+use tower::Service as _;
+use tower::util::future::{EitherResponseFuture, MapResponseFuture};
+use tower::util::{Either, MapResponse};
 
-/// Services by host name (lower case, no port), itself the service the listener serves: each
-/// request goes straight to its host's router (HTTP/1 `Host` or HTTP/2 `:authority`), without
-/// an outer router of its own to traverse first.
+/// A response body: buffered bytes (a direct handler's) or axum's boxed body (a router's).
+pub enum HostBody {
+    /// The whole body; hyper writes its length from the size hint.
+    Full(Option<Bytes>),
+    /// A router's body.
+    Axum(Body),
+}
+
+impl From<Bytes> for HostBody {
+    fn from(b: Bytes) -> Self {
+        HostBody::Full(Some(b))
+    }
+}
+
+impl http_body::Body for HostBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        match self.get_mut() {
+            HostBody::Full(b) => Poll::Ready(
+                b.take()
+                    .filter(|b| !b.is_empty())
+                    .map(|b| Ok(Frame::data(b))),
+            ),
+            HostBody::Axum(b) => Pin::new(b).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            HostBody::Full(b) => b.as_ref().is_none_or(Bytes::is_empty),
+            HostBody::Axum(b) => b.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            HostBody::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
+            HostBody::Axum(b) => b.size_hint(),
+        }
+    }
+}
+
+/// A direct handler's response future.
+pub type DirectFuture =
+    Pin<Box<dyn Future<Output = Result<http::Response<HostBody>, Infallible>> + Send>>;
+
+/// A handler called with the request as hyper parsed it and the caller's address, without a
+/// router's layers: no routing table, no request extensions, no boxed body either way. For
+/// the gateway, whose whole request is a proxied call (the layers and their allocations were
+/// a measurable share of it: docs/benchmarks.md, "Fewer allocations").
+pub type DirectHandler =
+    Arc<dyn Fn(http::Request<Incoming>, SocketAddr) -> DirectFuture + Send + Sync>;
+
+/// What serves one host.
+#[derive(Clone)]
+pub enum HostService {
+    /// An axum router.
+    Router(Router),
+    /// A direct handler.
+    Direct(DirectHandler),
+}
+
+/// Services by host name (lower case, no port): each request goes straight to its host's
+/// service (HTTP/1 `Host` or HTTP/2 `:authority`), without an outer router of its own to
+/// traverse first.
 #[derive(Clone)]
 pub struct HostRoutes {
-    routes: Arc<HashMap<String, Router>>,
+    routes: Arc<HashMap<String, HostService>>,
     /// Answers a request without a host (400) or for a host Skybridge does not serve (404).
     unknown: Router,
 }
@@ -33,35 +109,79 @@ impl HostRoutes {
     /// Routes from (host, router) pairs.
     pub fn new(routes: HashMap<String, Router>) -> Self {
         Self {
-            routes: Arc::new(routes),
+            routes: Arc::new(
+                routes
+                    .into_iter()
+                    .map(|(host, r)| (host, HostService::Router(r)))
+                    .collect(),
+            ),
             unknown: Router::new().fallback(unknown_host),
         }
     }
-}
 
-impl tower::Service<Request> for HostRoutes {
-    type Response = Response;
-    type Error = std::convert::Infallible;
-    type Future = tower::util::Oneshot<Router, Request>;
-
-    fn poll_ready(
-        &mut self,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), Self::Error>> {
-        std::task::Poll::Ready(Ok(()))
+    /// Serves `host` with a direct handler (replacing any router for it).
+    pub fn direct(mut self, host: String, handler: DirectHandler) -> Self {
+        Arc::make_mut(&mut self.routes).insert(host, HostService::Direct(handler));
+        self
     }
 
-    fn call(&mut self, req: Request) -> Self::Future {
-        let router = request_host(&req)
-            .and_then(|host| self.routes.get(host.as_ref()))
-            .unwrap_or(&self.unknown);
-        router.clone().oneshot(req)
+    fn find<B>(&self, req: &http::Request<B>) -> Option<&HostService> {
+        request_host(req).and_then(|host| self.routes.get(host.as_ref()))
+    }
+}
+
+type ToHostBody = fn(Response) -> http::Response<HostBody>;
+type RouterFuture = MapResponseFuture<RouteFuture<Infallible>, ToHostBody>;
+
+fn to_host_body(r: Response) -> http::Response<HostBody> {
+    r.map(HostBody::Axum)
+}
+
+/// A direct handler as a tower service, so both kinds share one response future type.
+struct DirectService(DirectHandler, SocketAddr);
+
+impl tower::Service<http::Request<Incoming>> for DirectService {
+    type Response = http::Response<HostBody>;
+    type Error = Infallible;
+    type Future = DirectFuture;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<Incoming>) -> DirectFuture {
+        (self.0)(req, self.1)
+    }
+}
+
+/// One connection's service: the routes and the peer's address.
+#[derive(Clone)]
+struct Connection {
+    routes: HostRoutes,
+    peer: SocketAddr,
+}
+
+impl hyper::service::Service<http::Request<Incoming>> for Connection {
+    type Response = http::Response<HostBody>;
+    type Error = Infallible;
+    type Future = EitherResponseFuture<DirectFuture, RouterFuture>;
+
+    fn call(&self, req: http::Request<Incoming>) -> Self::Future {
+        let router = |r: &Router| MapResponse::new(r.clone(), to_host_body as ToHostBody);
+        let mut service: Either<DirectService, MapResponse<Router, ToHostBody>> =
+            match self.routes.find(&req) {
+                Some(HostService::Direct(h)) => Either::Left(DirectService(h.clone(), self.peer)),
+                Some(HostService::Router(r)) => Either::Right(router(r)),
+                None => Either::Right(router(&self.routes.unknown)),
+            };
+        // Both are always ready: a direct handler trivially, an axum router by design.
+        service.call(req)
     }
 }
 
 /// The request's host, lower case and without the port; borrowed from the request unless it
 /// had to be lower-cased (this runs on every request: no allocation in the common case).
-fn request_host(req: &Request) -> Option<Cow<'_, str>> {
+fn request_host<B>(req: &http::Request<B>) -> Option<Cow<'_, str>> {
     let raw = match req.uri().host() {
         Some(h) => h,
         None => req.headers().get(header::HOST)?.to_str().ok()?,
@@ -184,15 +304,12 @@ pub async fn serve_with(
         };
         let _ = stream.set_nodelay(true);
         let acceptor = acceptor.clone();
-        // The peer address reaches handlers as axum's ConnectInfo (the gateway's ip-filter,
+        // The peer address reaches direct handlers as an argument (the gateway's ip-filter,
         // `context.Request.IpAddress` and X-Forwarded-For need it).
-        let service = TowerToHyperService::new(app.clone().map_request(
-            move |r: Request<hyper::body::Incoming>| {
-                let mut r = r.map(Body::new);
-                r.extensions_mut().insert(axum::extract::ConnectInfo(peer));
-                r
-            },
-        ));
+        let service = Connection {
+            routes: app.clone(),
+            peer,
+        };
         let (h1, h2) = (h1.clone(), h2.clone());
         let watcher = graceful.watcher();
         tokio::spawn(async move {
@@ -300,7 +417,19 @@ mod tests {
         let app = HostRoutes::new(HashMap::from([(
             "localhost".to_string(),
             Router::new().fallback(|| async { "ok" }),
-        )]));
+        )]))
+        .direct(
+            "direct.test".to_string(),
+            Arc::new(|req, peer| {
+                Box::pin(async move {
+                    let text = match req.uri().path() {
+                        "/empty" => String::new(),
+                        _ => format!("{} {} from {}", req.method(), req.uri(), peer.ip()),
+                    };
+                    Ok(http::Response::new(HostBody::from(Bytes::from(text))))
+                })
+            }),
+        );
         let options = ServeOptions {
             header_read_timeout: timeout,
         };
@@ -398,6 +527,22 @@ mod tests {
             ),
             "{unknown}"
         );
+        // A direct handler gets the request and the peer; its buffered body leaves with its
+        // length, an empty one too.
+        let direct = ask(
+            b"POST /x?y=1 HTTP/1.1\r\nHost: Direct.Test\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc",
+        )
+        .await;
+        assert!(direct.starts_with("HTTP/1.1 200 OK\r\n"), "{direct}");
+        assert!(direct.contains("\r\ncontent-length: 26\r\n"), "{direct}");
+        assert!(
+            direct.ends_with("\r\n\r\nPOST /x?y=1 from 127.0.0.1"),
+            "{direct}"
+        );
+        let empty =
+            ask(b"GET /empty HTTP/1.1\r\nHost: direct.test\r\nConnection: close\r\n\r\n").await;
+        assert!(empty.contains("\r\ncontent-length: 0\r\n"), "{empty}");
+        assert!(empty.ends_with("\r\n\r\n"), "{empty}");
         let hostless = ask(b"GET / HTTP/1.0\r\n\r\n").await;
         assert!(
             hostless.starts_with("HTTP/1.0 400 Bad Request\r\n"),

@@ -162,8 +162,12 @@ pub async fn serve_until(
     ]);
     routes.extend(vaults.routes);
     routes.extend(workflows.routes);
-    routes.extend(gateways.routes);
-    let app = HostRoutes::new(routes);
+    let app = gateways
+        .handlers
+        .into_iter()
+        .fold(HostRoutes::new(routes), |app, (host, handler)| {
+            app.direct(host, handler)
+        });
 
     let endpoints_path = rt.data_dir.join("endpoints.json");
     let config = rt.authority.config().clone();

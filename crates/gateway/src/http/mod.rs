@@ -1,6 +1,7 @@
-//! The HTTP edge: an axum router for one gateway host. It matches the request to an API and
-//! operation, resolves the subscription, answers CORS preflights, runs the effective policy,
-//! and turns the outcome into a response. Every failure leaves as APIM's wire error.
+//! The HTTP edge of one gateway host: [`respond`], which the server calls directly, and an axum
+//! [`router`] around it. It matches the request to an API and operation, resolves the
+//! subscription, answers CORS preflights, runs the effective policy, and turns the outcome
+//! into a response. Every failure leaves as APIM's wire error.
 
 pub mod client;
 pub mod h1;
@@ -10,11 +11,11 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::response::Response;
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
+use http_body_util::{BodyExt, Limited};
 use skybridge_net::new_request_id;
 use uuid::Uuid;
 
@@ -27,14 +28,26 @@ use crate::expr::UrlValue;
 use crate::gateway::Gateway;
 use crate::gateway::routing::{api_prefix, rest_path, segments};
 
-/// The router serving `<gateway>.azure-api.<domain>`. The caller's address is read from
-/// axum's `ConnectInfo<SocketAddr>` extension when the server provides it (else 127.0.0.1).
+/// A gateway response: always buffered (policies may read and replace the body).
+pub type Response = http::Response<Bytes>;
+
+/// An axum router serving `<gateway>.azure-api.<domain>` through [`respond`]. The caller's
+/// address is read from axum's `ConnectInfo<SocketAddr>` extension when the server provides it
+/// (else 127.0.0.1).
 pub fn router(gateway: Arc<Gateway>) -> Router {
     Router::new().fallback(handle).with_state(gateway)
 }
 
+async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> axum::response::Response {
+    let client = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.0.ip());
+    respond(&gw, req, client).await.map(Body::from)
+}
+
 fn to_response(r: ResponseState) -> Response {
-    let mut response = Response::new(Body::from(r.body));
+    let mut response = Response::new(r.body);
     *response.status_mut() =
         http::StatusCode::from_u16(r.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     let mut headers = r.headers;
@@ -128,23 +141,32 @@ fn finish(line: &Line<'_>, outcome: Outcome) -> Response {
     to_response(outcome.response)
 }
 
-/// Every response leaves with the request id, including those written before any policy
-/// runs (body too large, CORS preflight).
-async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
+/// Serves one request from `client_ip`. Every response leaves with the request id,
+/// including those written before any policy runs (body too large, CORS preflight).
+pub async fn respond<B>(gw: &Gateway, req: http::Request<B>, client_ip: IpAddr) -> Response
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let request_id = new_request_id();
-    let mut response = dispatch(&gw, req, request_id).await;
+    let mut response = dispatch(gw, req, client_ip, request_id).await;
     stamp(&mut response, request_id);
     response
 }
 
-async fn dispatch(gw: &Gateway, req: Request, request_id: Uuid) -> Response {
+async fn dispatch<B>(
+    gw: &Gateway,
+    req: http::Request<B>,
+    client_ip: IpAddr,
+    request_id: Uuid,
+) -> Response
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let compiled = gw.snapshot();
     let services = gw.services();
     let (mut parts, body) = req.into_parts();
-    let client_ip = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.0.ip());
     let path = parts.uri.path();
     let method = parts.method.as_str();
     let mut line = Line {
@@ -153,7 +175,11 @@ async fn dispatch(gw: &Gateway, req: Request, request_id: Uuid) -> Response {
         api: "",
         operation: "",
     };
-    let Ok(body) = to_bytes(body, compiled.max_body).await else {
+    let Ok(body) = Limited::new(body, compiled.max_body)
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+    else {
         log(&line, request_id, 413, "");
         return json_error(413, "Request entity is too large or could not be read.");
     };
