@@ -160,11 +160,11 @@ pub async fn serve_until(
         (urls.login_host(), authority_router.clone()),
         (urls.sts_host(), authority_router),
     ]);
-    routes.extend(vaults.routes);
     routes.extend(workflows.routes);
-    let app = gateways
+    let app = vaults
         .handlers
         .into_iter()
+        .chain(gateways.handlers)
         .fold(HostRoutes::new(routes), |app, (host, handler)| {
             app.direct(host, handler)
         });

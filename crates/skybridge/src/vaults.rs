@@ -8,15 +8,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use axum::Router;
+use axum::body::Body;
 use serde::Serialize;
 use skybridge_authority::{Authority, EndpointVersion};
 use skybridge_jose::{JwkSet, SystemClock};
+use skybridge_vault::http::VaultHost;
 use skybridge_vault::{AuthConfig, KeySource, TokenValidator, VaultService, VaultUrls};
 use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::runtime::{Runtime, Urls};
+use crate::server::{DirectHandler, HostBody};
 use crate::world::{AppliedWorld, LoadedWorld};
 
 /// How often soft-deleted objects past their retention are purged.
@@ -33,10 +35,25 @@ pub struct VaultEndpoint {
     pub tenant_id: String,
 }
 
+/// The server's entry into one vault. Responses leave in bursts: the task yields once before
+/// its response is written, so other ready requests run first and a client waiting on many
+/// connections is woken once for several responses (`server::respond_in_bursts`, measured
+/// there for the vault's signatures).
+fn direct_handler(vault: VaultHost) -> DirectHandler {
+    Arc::new(move |req, _peer| {
+        let vault = vault.clone();
+        Box::pin(async move {
+            let response = vault.respond(req.map(Body::new)).await;
+            tokio::task::yield_now().await;
+            Ok(response.map(HostBody::Axum))
+        })
+    })
+}
+
 /// What `up` needs from the vaults.
 pub struct Vaults {
-    /// (host, router) per vault.
-    pub routes: Vec<(String, Router)>,
+    /// (host, handler) per vault, called directly by the server.
+    pub handlers: Vec<(String, DirectHandler)>,
     /// endpoints.json entries.
     pub endpoints: BTreeMap<String, VaultEndpoint>,
     /// Vault names (for the TLS leaves and `hosts`).
@@ -97,18 +114,15 @@ pub async fn start(
         .map(|t| (t.id, t.name.clone()))
         .collect();
     let mut out = Vaults {
-        routes: Vec::new(),
+        handlers: Vec::new(),
         endpoints: BTreeMap::new(),
         names: Vec::new(),
     };
     for vault in service.vaults().await? {
         let vault_urls = service.urls();
-        out.routes.push((
+        out.handlers.push((
             vault_urls.host(&vault.name),
-            crate::server::respond_in_bursts(skybridge_vault::http::router(
-                service.clone(),
-                vault.name.clone(),
-            )),
+            direct_handler(VaultHost::new(service.clone(), vault.name.clone())),
         ));
         out.endpoints.insert(
             vault.name.clone(),

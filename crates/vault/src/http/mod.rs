@@ -31,10 +31,29 @@ struct Host {
 
 /// The router serving vault `vault` (mount it on `<vault>.vault.<domain>`).
 pub fn router(service: Arc<VaultService>, vault: impl Into<String>) -> Router {
-    Router::new().fallback(handle).with_state(Arc::new(Host {
-        service,
-        vault: vault.into(),
-    }))
+    Router::new()
+        .fallback(handle)
+        .with_state(VaultHost::new(service, vault).0)
+}
+
+/// Vault `vault`'s handler without a router around it, for a server that calls it directly
+/// (every request goes to the one handler anyway, and the router's layers cost allocations).
+#[derive(Clone)]
+pub struct VaultHost(Arc<Host>);
+
+impl VaultHost {
+    /// The handler of vault `vault`.
+    pub fn new(service: Arc<VaultService>, vault: impl Into<String>) -> Self {
+        Self(Arc::new(Host {
+            service,
+            vault: vault.into(),
+        }))
+    }
+
+    /// Serves one request.
+    pub async fn respond(&self, req: Request) -> Response {
+        handle(State(self.0.clone()), req).await
+    }
 }
 
 /// Status, JSON body text and `Location`.
