@@ -8,6 +8,7 @@
 # PERF_OUT=file records a system-wide profile (server, wrk and kernel) during PERF_CASE
 # (rsa_sign|ec_sign|get_secret, default rsa_sign); PERF_CALLGRAPH='--call-graph dwarf' for whole stacks;
 # PERF_FREQ samples per second (default 999; ~300 with dwarf stacks disturbs the run less).
+# ALLOCS=1 reports Skybridge's heap allocations per request of each case (root; slows the runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"
@@ -20,7 +21,29 @@ if [ -z "${SKYBRIDGE_BIN:-}" ]; then
 fi
 bin="${SKYBRIDGE_BIN:-$CARGO_TARGET_DIR/release/skybridge}"
 work="$(mktemp -d)"
-trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+tracefs=/sys/kernel/tracing
+cleanup() {
+  kill "${pid:-}" 2>/dev/null || true; rm -rf "$work"
+  if [ -n "${ALLOCS:-}" ]; then
+    echo '-:uprobes/sb_alloc' >>"$tracefs/uprobe_events" 2>/dev/null || true
+    echo '-:uprobes/sb_realloc' >>"$tracefs/uprobe_events" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+if [ -n "${ALLOCS:-}" ]; then
+  # Heap allocations per request (uprobes on the Rust allocator's entry points; a file offset
+  # is the symbol's address less its segment's vaddr - offset). Uprobes slow the runs down a
+  # lot: use ALLOCS runs for the counts only, not for the rates.
+  probe() { # event symbol-suffix
+    local addr delta
+    addr=$(nm "$bin" | awk -v s="$2" '$3 ~ s"$" && !a {a = $1} END {print a}')
+    delta=$(readelf -lW "$bin" | awk '$1 == "LOAD" && $8 == "E" && !v {v = $3; o = $2} END {print v, o}' |
+      { read -r v o; printf '%d' $((v - o)); })
+    printf 'p:uprobes/%s %s:0x%x\n' "$1" "$bin" $((0x$addr - delta)) >>"$tracefs/uprobe_events"
+  }
+  probe sb_alloc '___rustc12___rust_alloc'
+  probe sb_realloc '___rustc14___rust_realloc'
+fi
 cat > "$work/world.toml" <<'TOML'
 version = 1
 [[tenant]]
@@ -70,8 +93,20 @@ LUA
   if [ -n "${PERF_OUT:-}" ] && [ "$1" = "${PERF_CASE:-rsa_sign}" ]; then
     perf record -a -F ${PERF_FREQ:-999} ${PERF_CALLGRAPH:--g} -o "$PERF_OUT" -- sleep "$((secs - 2))" >/dev/null 2>&1 & perf_pid=$!
   fi
-  "${loadgen_pin[@]}" wrk -t"$wrk_threads" -c32 -d"${secs}s" -s "$work/s.lua" "$2" | awk -v n="$1" '/Requests\/sec/ {print n, $2} /Non-2xx/ {print n "-errors", $NF}'
+  local allocs_pid=
+  if [ -n "${ALLOCS:-}" ]; then
+    perf stat -x, -o "$work/$1.allocs" -e uprobes:sb_alloc -e uprobes:sb_realloc -p "$pid" &
+    allocs_pid=$!
+  fi
+  "${loadgen_pin[@]}" wrk -t"$wrk_threads" -c32 -d"${secs}s" -s "$work/s.lua" "$2" >"$work/$1.wrk"
+  awk -v n="$1" '/Requests\/sec/ {print n, $2} /Non-2xx/ {print n "-errors", $NF}' "$work/$1.wrk"
   if [ -n "$perf_pid" ]; then wait "$perf_pid" || true; fi
+  if [ -n "$allocs_pid" ]; then
+    kill -INT "$allocs_pid"; wait "$allocs_pid" || true
+    # Every request wrk completed, against every allocation while it ran.
+    awk -F, -v n="$1" -v reqs="$(awk '/requests in/ {print $1}' "$work/$1.wrk")" '
+      { a += $1 } END { printf "%s-allocations-per-request %.1f\n", n, a / reqs }' "$work/$1.allocs" >&2
+  fi
 }
 for i in $(seq 1 "${REPEAT:-1}"); do
   {

@@ -111,6 +111,25 @@ impl Authority {
         })
     }
 
+    /// [`Self::jwks`] of the tenant with this id, answered from the signing-key cache when it
+    /// holds the tenant (a key set is cached only for a tenant that resolved, and its TTL
+    /// bounds staleness as the directory cache's does), so that a caller checking tokens on
+    /// every request (the vault) neither formats the id nor copies the tenant's record.
+    pub async fn jwks_by_id(
+        &self,
+        tenant_id: Uuid,
+        version: EndpointVersion,
+    ) -> Result<Arc<JwkSet>, AuthorityError> {
+        let now = self.clock.now_unix();
+        match self.keys.get(tenant_id, now, self.config.key_cache_ttl) {
+            Some(keys) => Ok(match version {
+                EndpointVersion::V2 => keys.jwks_v2.clone(),
+                EndpointVersion::V1 => keys.jwks_v1.clone(),
+            }),
+            None => self.jwks(&tenant_id.to_string(), version).await,
+        }
+    }
+
     pub(crate) async fn tenant_keys(
         &self,
         tenant_id: Uuid,

@@ -67,7 +67,7 @@ struct AuthorityKeys(Arc<Authority>);
 impl KeySource for AuthorityKeys {
     async fn signing_keys(&self, tenant_id: Uuid) -> Result<Arc<JwkSet>, String> {
         self.0
-            .jwks(&tenant_id.to_string(), EndpointVersion::V1)
+            .jwks_by_id(tenant_id, EndpointVersion::V1)
             .await
             .map_err(|e| e.to_string())
     }

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Query, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -129,9 +129,11 @@ fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, VaultError> {
 }
 
 async fn handle(State(host): State<Arc<Host>>, req: Request) -> Response {
-    let request_id = skybridge_net::new_request_id().to_string();
-    let method = req.method().to_string();
-    let path = req.uri().path().to_string();
+    let request_id = skybridge_net::new_request_id();
+    // For the log lines: shared with the request, not copied (a request line's bytes).
+    let method = req.method().clone();
+    let uri = req.uri().clone();
+    let path = uri.path();
     // The vault's tenant, for the challenge of a 401 (built only then).
     let (result, tenant) = match host.service.vault(&host.vault).await {
         Ok(Some(vault)) => (serve(&host, &vault, req).await, Some(vault.tenant_id)),
@@ -153,7 +155,7 @@ async fn handle(State(host): State<Arc<Host>>, req: Request) -> Response {
             let status =
                 StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             if let VaultError::Throttled { retry_after } = e {
-                let mut resp = respond(status, Some(e.body().to_string()), None, &request_id);
+                let mut resp = respond(status, Some(e.body().to_string()), None, request_id);
                 resp.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
                 tracing::debug!(vault = %host.vault, %method, %path, status = 429, "vault request");
@@ -161,7 +163,7 @@ async fn handle(State(host): State<Arc<Host>>, req: Request) -> Response {
             }
             let mut response = (status, Some(e.body().to_string()), None::<String>);
             if status == StatusCode::UNAUTHORIZED {
-                let mut resp = respond(response.0, response.1.take(), None, &request_id);
+                let mut resp = respond(response.0, response.1.take(), None, request_id);
                 let challenge = tenant.map(|t| host.service.validator().challenge(t));
                 if let Some(c) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
                     resp.headers_mut().insert(header::WWW_AUTHENTICATE, c);
@@ -173,26 +175,30 @@ async fn handle(State(host): State<Arc<Host>>, req: Request) -> Response {
         }
     };
     tracing::debug!(vault = %host.vault, %method, %path, status = status.as_u16(), "vault request");
-    respond(status, body, location, &request_id)
+    respond(status, body, location, request_id)
 }
 
 fn respond(
     status: StatusCode,
     body: Option<String>,
     location: Option<String>,
-    request_id: &str,
+    request_id: uuid::Uuid,
 ) -> Response {
-    let mut resp = match body {
-        Some(text) => (
-            status,
-            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-            text,
-        )
-            .into_response(),
-        None => (status, Body::empty()).into_response(),
+    // Built by hand with room for every header, so the map is allocated once and static
+    // values are not copied.
+    let mut headers = HeaderMap::with_capacity(8);
+    let body = match body {
+        Some(text) => {
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            );
+            Body::from(text)
+        }
+        None => Body::empty(),
     };
-    let headers = resp.headers_mut();
-    if let Ok(id) = HeaderValue::from_str(request_id) {
+    let mut id = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    if let Ok(id) = HeaderValue::from_str(request_id.hyphenated().encode_lower(&mut id)) {
         headers.insert("x-ms-request-id", id);
     }
     headers.insert(
@@ -207,6 +213,9 @@ fn respond(
         headers.insert(header::LOCATION, loc);
         headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
+    let mut resp = Response::new(body);
+    *resp.status_mut() = status;
+    *resp.headers_mut() = headers;
     resp
 }
 
@@ -216,25 +225,27 @@ async fn serve(
     req: Request,
 ) -> Result<Reply, VaultError> {
     let svc = &host.service;
+    // Borrowed, not copied: the request is only read until its body is taken below.
     let authorization = req
         .headers()
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+        .and_then(|v| v.to_str().ok());
     let caller = svc
         .validator()
-        .authenticate(authorization.as_deref(), vault.tenant_id, svc.now())
+        .authenticate(authorization, vault.tenant_id, svc.now())
         .await?;
     let query: HashMap<String, String> = Query::try_from_uri(req.uri())
         .map(|Query(q)| q)
         .map_err(|_| bad("The query string is malformed."))?;
     let version = api_version(&query)?;
-    let method = req.method().as_str().to_string();
-    let path = req.uri().path().to_string();
-    let route = route(&method, &path).ok_or_else(|| {
+    // Shared with the request (reference-counted), so they outlive taking its body.
+    let method = req.method().clone();
+    let uri = req.uri().clone();
+    let path = uri.path();
+    let route = route(method.as_str(), path).ok_or_else(|| {
         VaultError::NoRoute(format!(
             "No operation is found at {method} {}.",
-            crate::names::printable(&path)
+            crate::names::printable(path)
         ))
     })?;
     // Throttling counts every routed transaction of a vault that has limits, before RBAC,
@@ -271,7 +282,7 @@ async fn serve(
         Route::SecretGet(n, v) => reply(ok, &svc.get_secret(vault, &n, v.as_deref()).await?),
         other => {
             Box::pin(serve_other(
-                svc, vault, other, &body, &query, &version, &path,
+                svc, vault, other, &body, &query, &version, path,
             ))
             .await
         }

@@ -255,13 +255,24 @@ impl VaultService {
 
     /// A version's sealing identity, which also names it in the parsed-key cache.
     pub(crate) fn aad(record: &VaultObjectRecord) -> String {
-        format!(
-            "vault/{}/{}/{}/{}",
-            record.vault.to_ascii_lowercase(),
-            record.kind.as_str(),
-            record.name.to_ascii_lowercase(),
-            record.version.to_ascii_lowercase()
-        )
+        // `vault/<vault>/<kind>/<name>/<version>`, names lower-cased: one allocation, as every
+        // key operation builds it.
+        let kind = record.kind.as_str();
+        let mut aad = String::with_capacity(
+            9 + record.vault.len() + kind.len() + record.name.len() + record.version.len(),
+        );
+        let lower = |aad: &mut String, part: &str| {
+            aad.extend(part.chars().map(|c| c.to_ascii_lowercase()));
+        };
+        aad.push_str("vault/");
+        lower(&mut aad, &record.vault);
+        aad.push('/');
+        aad.push_str(kind);
+        aad.push('/');
+        lower(&mut aad, &record.name);
+        aad.push('/');
+        lower(&mut aad, &record.version);
+        aad
     }
 
     /// Seals material into `record`.
@@ -496,5 +507,35 @@ pub(crate) fn store_kind(kind: ObjectKind) -> VaultObjectKind {
         ObjectKind::Key => VaultObjectKind::Key,
         ObjectKind::Secret => VaultObjectKind::Secret,
         ObjectKind::Certificate => VaultObjectKind::Certificate,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aad_is_the_lowercased_object_path() {
+        let record = VaultObjectRecord {
+            vault: "My-Vault".into(),
+            kind: VaultObjectKind::Certificate,
+            name: "Ünïcode-NAME".into(),
+            version: "ABCdef01".into(),
+            created_at: 0,
+            updated_at: 0,
+            meta: String::new(),
+            wrapped_key: None,
+            sealed: None,
+        };
+        // What sealed data is bound to must never change: this is the original spelling.
+        let expected = format!(
+            "vault/{}/{}/{}/{}",
+            record.vault.to_ascii_lowercase(),
+            record.kind.as_str(),
+            record.name.to_ascii_lowercase(),
+            record.version.to_ascii_lowercase()
+        );
+        assert_eq!(VaultService::aad(&record), expected);
+        assert_eq!(expected, "vault/my-vault/certificate/Ünïcode-name/abcdef01");
     }
 }
