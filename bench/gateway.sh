@@ -16,6 +16,7 @@
 # PERF_OUT=file records a profile of Skybridge during PERF_CASE (gateway-a|b|c, default c);
 # PERF_FREQ samples per second (default 999; ~300 with dwarf stacks disturbs the run less);
 # PERF_CALLGRAPH='--call-graph dwarf' for whole stacks (the binary has no frame pointers).
+# CPU_COST=1 reports each proxy's CPU time per request (task-clock).
 # ALLOCS=1 reports the gateway's heap allocations per request (uprobes; slows those runs).
 # SKYBRIDGE_BIN=path benchmarks that binary instead of building the working tree (to compare
 # two builds with the same script).
@@ -174,7 +175,7 @@ http { access_log off; keepalive_requests 1000000;
   server { listen 127.0.0.1:$nginx_port ssl; ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem;
     location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
 CONF
-taskset -c 1 nginx -p "$work/nginx-proxy" -c "$work/nginx-proxy/nginx.conf" & pids+=($!)
+taskset -c 1 nginx -p "$work/nginx-proxy" -c "$work/nginx-proxy/nginx.conf" & nginx_proxy=$!; pids+=($nginx_proxy)
 
 # --- Envoy with jwt_authn on /jwt/, CPU 1 --------------------------------------------------------
 python3 - "$work" "$iss" "$aud" "$envoy_port" "$backend_port" <<'PY'
@@ -207,7 +208,7 @@ cfg = {
 json.dump(cfg, open(f"{work}/envoy.json", "w"))
 PY
 taskset -c 1 "$envoy" -c "$work/envoy.json" --concurrency 1 -l error --disable-hot-restart \
-  >"$work/envoy.log" 2>&1 & pids+=($!)
+  >"$work/envoy.log" 2>&1 & envoy_pid=$!; pids+=($envoy_pid)
 
 # --- wait until every proxy answers as expected -------------------------------------------------
 expect() { # url status [token]
@@ -257,6 +258,18 @@ run() { # name url [wrk args...]
     perf stat -x, -o "$work/$name.allocs" -e uprobes:sb_alloc -e uprobes:sb_realloc \
       -e syscalls:sys_enter_sendto -p "$sky" -- sleep "$((secs - 2))" >/dev/null 2>&1 & perf_pid=$!
   fi
+  # CPU_COST=1: the proxy's own CPU time per request (task-clock of its processes while wrk
+  # ran, over the requests wrk completed): its cost, whether or not it kept its CPU busy.
+  local cost_pid=
+  if [ -n "${CPU_COST:-}" ]; then
+    local proxy
+    case "$name" in
+      gateway-*) proxy=$sky ;;
+      nginx-*) proxy="$nginx_proxy,$(pgrep -d, -P "$nginx_proxy")" ;;
+      envoy-*) proxy=$envoy_pid ;;
+    esac
+    perf stat -x, -o "$work/$name.cost" -e task-clock -p "$proxy" & cost_pid=$!
+  fi
   local before; before=$(grep -E '^cpu[01] ' /proc/stat)
   taskset -c 0 wrk -t1 -c"$conns" -d"${secs}s" --latency "$@" "$url" >"$work/$name.wrk"
   # Busy share of each CPU during the run: a proxy below ~95 % on CPU 1 was not the bottleneck.
@@ -264,6 +277,12 @@ run() { # name url [wrk args...]
     { idle = $5 + $6; total = 0; for (i = 2; i <= NF; i++) total += $i
       if ($1 in t) printf "%s=%.0f%% ", $1, 100 * (1 - (idle - d[$1]) / (total - t[$1])); else { t[$1] = total; d[$1] = idle } }')
   if [ -n "$perf_pid" ]; then wait "$perf_pid" || true; fi
+  if [ -n "$cost_pid" ]; then
+    kill -INT "$cost_pid"; wait "$cost_pid" || true
+    local reqs; reqs=$(awk '/requests in/ {print $1}' "$work/$name.wrk")
+    awk -F, -v reqs="$reqs" -v n="$name" '$3 == "task-clock" {
+      printf "%s-cpu-us-per-request %.2f\n", n, $1 * 1000 / reqs }' "$work/$name.cost" >>"$work/costs"
+  fi
   local rps p99 non2xx
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/$name.wrk")
   p99=$(awk '$1 == "99%" {print $2}' "$work/$name.wrk")
@@ -330,3 +349,20 @@ for label, num, den, target in (
     if num in rows and den in rows:
         print(f"| {label} | {r(num) / r(den):.2f} | {target} |")
 PY
+if [ -f "$work/costs" ]; then
+  python3 - "$work/costs" <<'PY'
+import sys
+runs = {}
+for line in open(sys.argv[1]):
+    name, us = line.split()
+    runs.setdefault(name.removesuffix("-cpu-us-per-request"), []).append(float(us))
+med = {n: sorted(v)[len(v) // 2] for n, v in runs.items()}
+print("\nCPU time of the proxy per request (task-clock, median of the runs):")
+print("| case | µs per request | runs |\n|---|---|---|")
+for n in sorted(med):
+    print(f"| {n} | {med[n]:.2f} | " + " · ".join(f"{x:.2f}" for x in runs[n]) + " |")
+if "nginx-a" in med and "gateway-b" in med:
+    print(f"\n(b) gateway as a fraction of nginx's (a) cost: nginx µs / gateway µs = "
+          f"{med['nginx-a'] / med['gateway-b']:.2f} (the req/s ratio when both saturate a CPU)")
+PY
+fi

@@ -9,6 +9,8 @@
 # (rsa_sign|ec_sign|get_secret, default rsa_sign); PERF_CALLGRAPH='--call-graph dwarf' for whole stacks;
 # PERF_FREQ samples per second (default 999; ~300 with dwarf stacks disturbs the run less).
 # ALLOCS=1 reports Skybridge's heap allocations per request of each case (root; slows the runs).
+# CPU_COST=1 also reports the vault's CPU time per request (task-clock) and its ratio to openssl
+# speed's CPU time per signature.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"
@@ -93,6 +95,10 @@ LUA
   if [ -n "${PERF_OUT:-}" ] && [ "$1" = "${PERF_CASE:-rsa_sign}" ]; then
     perf record -a -F ${PERF_FREQ:-999} ${PERF_CALLGRAPH:--g} -o "$PERF_OUT" -- sleep "$((secs - 2))" >/dev/null 2>&1 & perf_pid=$!
   fi
+  local cost_pid=
+  if [ -n "${CPU_COST:-}" ]; then
+    perf stat -x, -o "$work/$1.cost" -e task-clock -p "$pid" & cost_pid=$!
+  fi
   local allocs_pid=
   if [ -n "${ALLOCS:-}" ]; then
     perf stat -x, -o "$work/$1.allocs" -e uprobes:sb_alloc -e uprobes:sb_realloc -p "$pid" &
@@ -101,6 +107,11 @@ LUA
   "${loadgen_pin[@]}" wrk -t"$wrk_threads" -c32 -d"${secs}s" -s "$work/s.lua" "$2" >"$work/$1.wrk"
   awk -v n="$1" '/Requests\/sec/ {print n, $2} /Non-2xx/ {print n "-errors", $NF}' "$work/$1.wrk"
   if [ -n "$perf_pid" ]; then wait "$perf_pid" || true; fi
+  if [ -n "$cost_pid" ]; then
+    kill -INT "$cost_pid"; wait "$cost_pid" || true
+    awk -F, -v n="$1" -v reqs="$(awk '/requests in/ {print $1}' "$work/$1.wrk")" '
+      $3 == "task-clock" { printf "%s-cpu-us %.2f\n", n, $1 * 1000 / reqs }' "$work/$1.cost"
+  fi
   if [ -n "$allocs_pid" ]; then
     kill -INT "$allocs_pid"; wait "$allocs_pid" || true
     # Every request wrk completed, against every allocation while it ran.
@@ -130,6 +141,16 @@ def median_run(ratio):
     return sorted(runs, key=ratio)[len(runs) // 2]
 rsa = lambda f: f['rsa_sign'] / f['openssl_rsa2048_sign']
 p256 = lambda f: f['ec_sign'] / f['openssl_p256_sign']
+if 'ec_sign-cpu-us' in runs[0]:
+    # CPU_COST: the vault's CPU time per request against openssl speed's per signature (it
+    # counts user CPU time by default): a cost ratio that holds whether or not the vault kept
+    # its CPU busy. A run on a disturbed machine still shows in both.
+    crsa = lambda f: 1e6 / f['openssl_rsa2048_sign'] / f['rsa_sign-cpu-us']
+    cp256 = lambda f: 1e6 / f['openssl_p256_sign'] / f['ec_sign-cpu-us']
+    print("| run | vault CPU µs per RSA-2048 sign | ratio | per P-256 sign | ratio | per get-secret |\n|---|---|---|---|---|---|")
+    for i, f in enumerate(runs, 1):
+        print(f"| {i} | {f['rsa_sign-cpu-us']:.1f} | {crsa(f):.2f} | {f['ec_sign-cpu-us']:.1f} | {cp256(f):.2f} | {f['get_secret-cpu-us']:.1f} |")
+    print(f"CPU-time ratios, medians: RSA-2048 {sorted(map(crsa, runs))[n // 2]:.2f}, P-256 {sorted(map(cp256, runs))[n // 2]:.2f}\n")
 if n > 1:
     print("| run | RSA-2048 ratio | P-256 ratio | get-secret req/s |\n|---|---|---|---|")
     for i, f in enumerate(runs, 1):
