@@ -23,29 +23,13 @@ if [ -z "${SKYBRIDGE_BIN:-}" ]; then
 fi
 bin="${SKYBRIDGE_BIN:-$CARGO_TARGET_DIR/release/skybridge}"
 work="$(mktemp -d)"
-tracefs=/sys/kernel/tracing
+source bench/allocs.sh
 cleanup() {
   kill "${pid:-}" 2>/dev/null || true; rm -rf "$work"
-  if [ -n "${ALLOCS:-}" ]; then
-    echo '-:uprobes/sb_alloc' >>"$tracefs/uprobe_events" 2>/dev/null || true
-    echo '-:uprobes/sb_realloc' >>"$tracefs/uprobe_events" 2>/dev/null || true
-  fi
+  if [ -n "${ALLOCS:-}" ]; then alloc_probes_remove; fi
 }
 trap cleanup EXIT
-if [ -n "${ALLOCS:-}" ]; then
-  # Heap allocations per request (uprobes on the Rust allocator's entry points; a file offset
-  # is the symbol's address less its segment's vaddr - offset). Uprobes slow the runs down a
-  # lot: use ALLOCS runs for the counts only, not for the rates.
-  probe() { # event symbol-suffix
-    local addr delta
-    addr=$(nm "$bin" | awk -v s="$2" '$3 ~ s"$" && !a {a = $1} END {print a}')
-    delta=$(readelf -lW "$bin" | awk '$1 == "LOAD" && $8 == "E" && !v {v = $3; o = $2} END {print v, o}' |
-      { read -r v o; printf '%d' $((v - o)); })
-    printf 'p:uprobes/%s %s:0x%x\n' "$1" "$bin" $((0x$addr - delta)) >>"$tracefs/uprobe_events"
-  }
-  probe sb_alloc '___rustc12___rust_alloc'
-  probe sb_realloc '___rustc14___rust_realloc'
-fi
+if [ -n "${ALLOCS:-}" ]; then alloc_probes_add "$bin"; fi
 cat > "$work/world.toml" <<'TOML'
 version = 1
 [[tenant]]
