@@ -2,6 +2,8 @@
 //! objects (keys, secrets, certificates) with soft delete. The store keeps the service's JSON
 //! metadata as opaque text and secret material only in the sealed form the service hands it.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use uuid::Uuid;
 
@@ -212,6 +214,50 @@ pub trait VaultStore: Send + Sync {
         kind: VaultObjectKind,
         name: &str,
     ) -> Result<Option<VaultObjectRecord>, StoreError>;
+
+    // Shared reads of what every request reads: a caching store answers them without copying
+    // its rows (a key version carries its sealed material). The defaults wrap the owned reads.
+
+    /// [`Self::vault`], shared.
+    async fn vault_shared(&self, name: &str) -> Result<Option<Arc<VaultRecord>>, StoreError> {
+        Ok(self.vault(name).await?.map(Arc::new))
+    }
+    /// [`Self::vault_role_assignments`], shared.
+    async fn vault_role_assignments_shared(
+        &self,
+        vault: &str,
+        principal_id: Uuid,
+    ) -> Result<Arc<Vec<VaultRoleAssignmentRecord>>, StoreError> {
+        Ok(Arc::new(
+            self.vault_role_assignments(vault, principal_id).await?,
+        ))
+    }
+    /// [`Self::latest_object_version`], shared.
+    async fn latest_object_version_shared(
+        &self,
+        vault: &str,
+        kind: VaultObjectKind,
+        name: &str,
+    ) -> Result<Option<Arc<VaultObjectRecord>>, StoreError> {
+        Ok(self
+            .latest_object_version(vault, kind, name)
+            .await?
+            .map(Arc::new))
+    }
+    /// [`Self::object_version`], shared.
+    async fn object_version_shared(
+        &self,
+        vault: &str,
+        kind: VaultObjectKind,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<Arc<VaultObjectRecord>>, StoreError> {
+        Ok(self
+            .object_version(vault, kind, name, version)
+            .await?
+            .map(Arc::new))
+    }
+
     /// Every live version of a name, oldest first.
     async fn object_versions(
         &self,

@@ -37,10 +37,11 @@ pub(crate) struct CachedVaultStore {
     ttl: Duration,
     generation: Generation,
     keys: Arc<KeyCache>,
-    vaults: BoundedMap<String, Option<VaultRecord>>,
-    assignments: BoundedMap<(String, Uuid), Vec<VaultRoleAssignmentRecord>>,
-    latest: BoundedMap<ObjectKey, Option<VaultObjectRecord>>,
-    versions: BoundedMap<(ObjectKey, String), Option<VaultObjectRecord>>,
+    // Rows are kept shared: a hit is a reference count, not a copy of the row.
+    vaults: BoundedMap<String, Option<Arc<VaultRecord>>>,
+    assignments: BoundedMap<(String, Uuid), Arc<Vec<VaultRoleAssignmentRecord>>>,
+    latest: BoundedMap<ObjectKey, Option<Arc<VaultObjectRecord>>>,
+    versions: BoundedMap<(ObjectKey, String), Option<Arc<VaultObjectRecord>>>,
 }
 
 impl CachedVaultStore {
@@ -106,7 +107,16 @@ impl VaultStore for CachedVaultStore {
     }
 
     async fn vault(&self, name: &str) -> Result<Option<VaultRecord>, StoreError> {
-        cached!(self, vaults, name.to_string(), self.inner.vault(name))
+        Ok(self.vault_shared(name).await?.map(Arc::unwrap_or_clone))
+    }
+
+    async fn vault_shared(&self, name: &str) -> Result<Option<Arc<VaultRecord>>, StoreError> {
+        cached!(
+            self,
+            vaults,
+            name.to_string(),
+            self.inner.vault_shared(name)
+        )
     }
 
     async fn vaults(&self) -> Result<Vec<VaultRecord>, StoreError> {
@@ -131,11 +141,23 @@ impl VaultStore for CachedVaultStore {
         vault: &str,
         principal_id: Uuid,
     ) -> Result<Vec<VaultRoleAssignmentRecord>, StoreError> {
+        Ok(Arc::unwrap_or_clone(
+            self.vault_role_assignments_shared(vault, principal_id)
+                .await?,
+        ))
+    }
+
+    async fn vault_role_assignments_shared(
+        &self,
+        vault: &str,
+        principal_id: Uuid,
+    ) -> Result<Arc<Vec<VaultRoleAssignmentRecord>>, StoreError> {
         cached!(
             self,
             assignments,
             (vault.to_string(), principal_id),
-            self.inner.vault_role_assignments(vault, principal_id)
+            self.inner
+                .vault_role_assignments_shared(vault, principal_id)
         )
     }
 
@@ -161,6 +183,19 @@ impl VaultStore for CachedVaultStore {
         name: &str,
         version: &str,
     ) -> Result<Option<VaultObjectRecord>, StoreError> {
+        Ok(self
+            .object_version_shared(vault, kind, name, version)
+            .await?
+            .map(Arc::unwrap_or_clone))
+    }
+
+    async fn object_version_shared(
+        &self,
+        vault: &str,
+        kind: VaultObjectKind,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<Arc<VaultObjectRecord>>, StoreError> {
         cached!(
             self,
             versions,
@@ -168,7 +203,7 @@ impl VaultStore for CachedVaultStore {
                 (vault.to_string(), kind, name.to_string()),
                 version.to_string()
             ),
-            self.inner.object_version(vault, kind, name, version)
+            self.inner.object_version_shared(vault, kind, name, version)
         )
     }
 
@@ -178,11 +213,23 @@ impl VaultStore for CachedVaultStore {
         kind: VaultObjectKind,
         name: &str,
     ) -> Result<Option<VaultObjectRecord>, StoreError> {
+        Ok(self
+            .latest_object_version_shared(vault, kind, name)
+            .await?
+            .map(Arc::unwrap_or_clone))
+    }
+
+    async fn latest_object_version_shared(
+        &self,
+        vault: &str,
+        kind: VaultObjectKind,
+        name: &str,
+    ) -> Result<Option<Arc<VaultObjectRecord>>, StoreError> {
         cached!(
             self,
             latest,
             (vault.to_string(), kind, name.to_string()),
-            self.inner.latest_object_version(vault, kind, name)
+            self.inner.latest_object_version_shared(vault, kind, name)
         )
     }
 

@@ -196,7 +196,7 @@ impl VaultService {
         name: &str,
         version: Option<&str>,
     ) -> Result<KeyBundle, VaultError> {
-        let record = self.find(vault, KEY, name, version).await?;
+        let record = self.find_shared(vault, KEY, name, version).await?;
         self.key_bundle(vault, &record)
     }
 
@@ -312,8 +312,8 @@ impl VaultService {
         version: Option<&str>,
         op: &str,
         after_expiry_ok: bool,
-    ) -> Result<(VaultObjectRecord, KeyKind, String), VaultError> {
-        let record = self.find(vault, KEY, name, version).await?;
+    ) -> Result<(Arc<VaultObjectRecord>, KeyKind, String), VaultError> {
+        let record = self.find_shared(vault, KEY, name, version).await?;
         let id = Self::aad(&record);
         let m = self.loaded_keys().key_use(&id, &record.meta, || {
             let m: KeyMeta = meta::read(&record)?;

@@ -170,9 +170,9 @@ impl VaultService {
         self.clock.now_unix()
     }
 
-    /// A vault by name.
-    pub async fn vault(&self, name: &str) -> Result<Option<VaultRecord>, VaultError> {
-        Ok(self.store.vault(name).await?)
+    /// A vault by name (shared with the row cache: every request reads it).
+    pub async fn vault(&self, name: &str) -> Result<Option<Arc<VaultRecord>>, VaultError> {
+        Ok(self.store.vault_shared(name).await?)
     }
 
     /// Every vault.
@@ -193,7 +193,7 @@ impl VaultService {
         let full = rbac::action(action);
         let assignments = self
             .store
-            .vault_role_assignments(&vault.name, caller.object_id)
+            .vault_role_assignments_shared(&vault.name, caller.object_id)
             .await?;
         let allowed = assignments.iter().any(|a| {
             rbac::scope_covers(&a.scope, object)
@@ -303,16 +303,30 @@ impl VaultService {
         name: &str,
         version: Option<&str>,
     ) -> Result<VaultObjectRecord, VaultError> {
+        Ok(Arc::unwrap_or_clone(
+            self.find_shared(vault, kind, name, version).await?,
+        ))
+    }
+
+    /// [`Self::find`], shared with the row cache (no copy of the version and its sealed
+    /// material): for the operations that only read it.
+    pub(crate) async fn find_shared(
+        &self,
+        vault: &VaultRecord,
+        kind: VaultObjectKind,
+        name: &str,
+        version: Option<&str>,
+    ) -> Result<Arc<VaultObjectRecord>, VaultError> {
         let found = match version {
             Some(v) if crate::names::is_version(v) => {
                 self.store
-                    .object_version(&vault.name, kind, name, v)
+                    .object_version_shared(&vault.name, kind, name, v)
                     .await?
             }
             Some(_) => None,
             None => {
                 self.store
-                    .latest_object_version(&vault.name, kind, name)
+                    .latest_object_version_shared(&vault.name, kind, name)
                     .await?
             }
         };

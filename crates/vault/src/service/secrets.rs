@@ -134,7 +134,7 @@ impl VaultService {
         name: &str,
         version: Option<&str>,
     ) -> Result<SecretBundle, VaultError> {
-        let record = self.find(vault, SECRET, name, version).await?;
+        let record = self.find_shared(vault, SECRET, name, version).await?;
         let m: SecretMeta = meta::read(&record)?;
         if m.attributes.enabled == Some(false) {
             return Err(VaultError::Forbidden(
