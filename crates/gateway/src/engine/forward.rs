@@ -199,12 +199,11 @@ pub async fn forward_request(
     let resp = send(x, req, timeout, f.follow_redirects)
         .await
         .map_err(|e| client_failure(source, &e))?;
-    let mut headers = resp.headers;
-    strip_hop_by_hop(&mut headers);
+    // The client hands responses over without hop-by-hop headers (the `HttpClient` contract).
     x.response = ResponseState {
         status: resp.status,
         reason: None,
-        headers,
+        headers: resp.headers,
         body: resp.body,
     };
     if f.fail_on_error_status && (400..=599).contains(&resp.status) {

@@ -67,7 +67,9 @@ pub enum ClientError {
     Connection(String),
 }
 
-/// Sends HTTP requests (forward-request, send-request).
+/// Sends HTTP requests (forward-request, send-request). A response comes back without its
+/// hop-by-hop headers (`forward::strip_hop_by_hop`): they describe the client's connection,
+/// and the client is where that connection ends.
 #[async_trait]
 pub trait HttpClient: Send + Sync {
     /// Sends `req`, waiting at most `timeout` for the response headers.

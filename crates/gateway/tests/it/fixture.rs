@@ -75,7 +75,10 @@ impl HttpClient for FakeClient {
         _timeout: Duration,
     ) -> Result<InboundResponse, ClientError> {
         self.seen.lock().unwrap().push(req.clone());
-        (self.reply.lock().unwrap())(&req)
+        // As every HttpClient: responses come without hop-by-hop headers.
+        let mut resp = (self.reply.lock().unwrap())(&req)?;
+        skybridge_gateway::engine::forward::strip_hop_by_hop(&mut resp.headers);
+        Ok(resp)
     }
 }
 
