@@ -68,6 +68,18 @@ pub fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<i6
     Ok(Some(f.trunc() as i64))
 }
 
+/// Whether `aud` holds `wanted`, read as [`audiences`] reads it (a malformed `aud` holds
+/// nothing), without copying it: for a check on every request.
+pub fn has_audience(claims: &Map<String, Value>, wanted: &str) -> bool {
+    match claims.get("aud") {
+        Some(Value::String(a)) => a == wanted,
+        Some(Value::Array(items)) => {
+            items.iter().all(Value::is_string) && items.iter().any(|a| a.as_str() == Some(wanted))
+        }
+        _ => false,
+    }
+}
+
 /// Reads `aud`, which may be a string or an array of strings.
 /// Absent → empty list.
 pub fn audiences(claims: &Map<String, Value>) -> Result<Vec<String>, ClaimError> {
@@ -177,6 +189,17 @@ mod tests {
         }
     }
 
+    #[test]
+    fn has_audience_reads_aud_as_audiences_does() {
+        let aud = |v: Value| json!({ "aud": v }).as_object().cloned().unwrap();
+        assert!(has_audience(&aud(json!("api://x")), "api://x"));
+        assert!(!has_audience(&aud(json!("api://x")), "api://y"));
+        assert!(has_audience(&aud(json!(["a", "api://x"])), "api://x"));
+        // A malformed `aud` matches nothing, even a value it happens to contain.
+        assert!(!has_audience(&aud(json!(["api://x", 1])), "api://x"));
+        assert!(!has_audience(&aud(json!(7)), "7"));
+        assert!(!has_audience(&Map::new(), ""));
+    }
     #[test]
     fn numeric_dates_accept_ints_and_floats() {
         let c = obj(

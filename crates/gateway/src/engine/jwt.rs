@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use aws_lc_rs::hmac;
 use serde_json::{Map, Value as Json};
-use skybridge_jose::claims::{audiences, numeric_date};
+use skybridge_jose::claims::{audiences, has_audience, numeric_date};
 use skybridge_jose::{UnverifiedJws, VerifyingKey, decode_unverified};
 
 use super::errors::PolicyError;
@@ -128,18 +128,6 @@ fn issuer_matches(expected: &str, iss: &str, claims: &Map<String, Json>) -> bool
         claims.get("tid").and_then(Json::as_str),
     ) {
         (true, Some(tid)) => expected.replace("{tenantid}", tid) == iss,
-        _ => false,
-    }
-}
-
-/// Whether the token's `aud` (a string or an array of strings) holds `wanted`. A malformed
-/// `aud` holds nothing, as `audiences` reads it.
-fn has_audience(claims: &Map<String, Json>, wanted: &str) -> bool {
-    match claims.get("aud") {
-        Some(Json::String(a)) => a == wanted,
-        Some(Json::Array(items)) => {
-            items.iter().all(Json::is_string) && items.iter().any(|a| a.as_str() == Some(wanted))
-        }
         _ => false,
     }
 }
@@ -482,14 +470,6 @@ mod tests {
             "https://login/t2/v2.0",
             &claims
         ));
-        let aud = |v: Json| json!({ "aud": v }).as_object().cloned().unwrap();
-        assert!(has_audience(&aud(json!("api://x")), "api://x"));
-        assert!(!has_audience(&aud(json!("api://x")), "api://y"));
-        assert!(has_audience(&aud(json!(["a", "api://x"])), "api://x"));
-        // A malformed `aud` matches nothing, even a value it happens to contain.
-        assert!(!has_audience(&aud(json!(["api://x", 1])), "api://x"));
-        assert!(!has_audience(&aud(json!(7)), "7"));
-        assert!(!has_audience(&Map::new(), ""));
         assert_eq!(claim_values(&json!("a b  c"), Some(" ")), ["a", "b", "c"]);
         assert_eq!(
             claim_values(&json!(["x", 1, true]), None),
