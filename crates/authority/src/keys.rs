@@ -12,7 +12,7 @@ use skybridge_jose::{Alg, Jwk, JwkSet, LocalSigner};
 use skybridge_store::{RootKey, SigningKeyRecord, SigningKeyStatus};
 use uuid::Uuid;
 
-use crate::{AuthorityConfig, AuthorityError};
+use crate::{AuthorityConfig, AuthorityError, EndpointVersion};
 
 /// Signing certificates are long-lived; rotation is explicit (`skybridge authority rotate-keys`).
 const SIGNING_CERT_DAYS: i64 = 5 * 365;
@@ -63,6 +63,14 @@ pub(crate) struct TenantKeys {
 }
 
 impl TenantKeys {
+    /// The published key set of an endpoint version.
+    pub(crate) fn jwks(&self, version: EndpointVersion) -> Arc<JwkSet> {
+        match version {
+            EndpointVersion::V2 => self.jwks_v2.clone(),
+            EndpointVersion::V1 => self.jwks_v1.clone(),
+        }
+    }
+
     pub(crate) fn load(
         root_key: &RootKey,
         config: &AuthorityConfig,

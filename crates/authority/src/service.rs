@@ -104,11 +104,7 @@ impl Authority {
         version: EndpointVersion,
     ) -> Result<Arc<JwkSet>, AuthorityError> {
         let tenant = self.resolve_tenant(segment).await?;
-        let keys = self.tenant_keys(tenant.id).await?;
-        Ok(match version {
-            EndpointVersion::V2 => keys.jwks_v2.clone(),
-            EndpointVersion::V1 => keys.jwks_v1.clone(),
-        })
+        Ok(self.tenant_keys(tenant.id).await?.jwks(version))
     }
 
     /// [`Self::jwks`] of the tenant with this id, answered from the signing-key cache when it
@@ -122,10 +118,7 @@ impl Authority {
     ) -> Result<Arc<JwkSet>, AuthorityError> {
         let now = self.clock.now_unix();
         match self.keys.get(tenant_id, now, self.config.key_cache_ttl) {
-            Some(keys) => Ok(match version {
-                EndpointVersion::V2 => keys.jwks_v2.clone(),
-                EndpointVersion::V1 => keys.jwks_v1.clone(),
-            }),
+            Some(keys) => Ok(keys.jwks(version)),
             None => self.jwks(&tenant_id.to_string(), version).await,
         }
     }

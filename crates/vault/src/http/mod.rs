@@ -10,7 +10,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -130,13 +130,17 @@ fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, VaultError> {
 
 async fn handle(State(host): State<Arc<Host>>, req: Request) -> Response {
     let request_id = skybridge_net::new_request_id();
-    // For the log lines: shared with the request, not copied (a request line's bytes).
+    // For routing and the log lines: shared with the request (reference-counted), so they
+    // outlive taking its body.
     let method = req.method().clone();
     let uri = req.uri().clone();
     let path = uri.path();
     // The vault's tenant, for the challenge of a 401 (built only then).
     let (result, tenant) = match host.service.vault(&host.vault).await {
-        Ok(Some(vault)) => (serve(&host, &vault, req).await, Some(vault.tenant_id)),
+        Ok(Some(vault)) => (
+            serve(&host, &vault, req, &method, path).await,
+            Some(vault.tenant_id),
+        ),
         Ok(None) => (
             Err(VaultError::NoRoute(format!(
                 "Vault {} does not exist.",
@@ -219,10 +223,14 @@ fn respond(
     resp
 }
 
+/// Serves `req`; `method` and `path` are the request's own, kept by the caller for its log
+/// lines (they outlive taking the body).
 async fn serve(
     host: &Host,
     vault: &skybridge_store::VaultRecord,
     req: Request,
+    method: &Method,
+    path: &str,
 ) -> Result<Reply, VaultError> {
     let svc = &host.service;
     // Borrowed, not copied: the request is only read until its body is taken below.
@@ -238,10 +246,6 @@ async fn serve(
         .map(|Query(q)| q)
         .map_err(|_| bad("The query string is malformed."))?;
     let version = api_version(&query)?;
-    // Shared with the request (reference-counted), so they outlive taking its body.
-    let method = req.method().clone();
-    let uri = req.uri().clone();
-    let path = uri.path();
     let route = route(method.as_str(), path).ok_or_else(|| {
         VaultError::NoRoute(format!(
             "No operation is found at {method} {}.",
