@@ -15,7 +15,7 @@
 # (e.g. "gateway-a nginx-a gateway-b") runs only those. nginx-b is nginx as a plain proxy of (b)'s
 # requests (the same Authorization header, forwarded unchecked): the like-for-like baseline, since
 # a 1.3 KB token costs every proxy its decryption, parsing and forwarding.
-# PERF_OUT=file records a profile of Skybridge during PERF_CASE (gateway-a|b|c, default c);
+# PERF_OUT=file records a profile of the proxy under test during PERF_CASE (default gateway-c);
 # PERF_FREQ samples per second (default 999; ~300 with dwarf stacks disturbs the run less);
 # PERF_CALLGRAPH='--call-graph dwarf' for whole stacks (the binary has no frame pointers).
 # CPU_COST=1 reports each proxy's CPU time per request (task-clock).
@@ -232,7 +232,9 @@ LUA
 run() { # name url [wrk args...]
   local name=$1 url=$2 perf_pid=; shift 2
   if [ -n "${PERF_OUT:-}" ] && [ "$name" = "${PERF_CASE:-gateway-c}" ]; then
-    perf record -F ${PERF_FREQ:-999} ${PERF_CALLGRAPH:--g} -p "$sky" -o "$PERF_OUT" -- sleep "$((secs - 2))" >/dev/null 2>&1 & perf_pid=$!
+    local target=$sky
+    case "$name" in nginx-*) target="$nginx_proxy,$(pgrep -d, -P "$nginx_proxy")" ;; envoy-*) target=$envoy_pid ;; esac
+    perf record -F ${PERF_FREQ:-999} ${PERF_CALLGRAPH:--g} -p "$target" -o "$PERF_OUT" -- sleep "$((secs - 2))" >/dev/null 2>&1 & perf_pid=$!
   fi
   # PERF_STAT=1: system calls and context switches on CPU 1 (the proxy's) per request.
   if [ -n "${PERF_STAT:-}" ]; then

@@ -19,45 +19,62 @@ use super::{ClientError, InboundResponse, OutboundRequest};
 use crate::expr::Value;
 use crate::policy::ast::{ForwardRequest, Meta, SendRequest};
 
-/// Headers that describe one connection and must not be forwarded (RFC 9110 §7.6.1).
-const HOP_BY_HOP: [&str; 8] = [
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
+/// Headers that describe one connection and must not be forwarded (RFC 9110 §7.6.1). Parsed
+/// names: a removal by name then costs a hash, not a parse of the name as well.
+static HOP_BY_HOP: [HeaderName; 8] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
 ];
 
 const MAX_REDIRECTS: usize = 10;
 
 /// Removes hop-by-hop headers, including those listed in `Connection`.
 pub fn strip_hop_by_hop(h: &mut HeaderMap) {
-    // Most messages carry none of them; one pass over the names (standard names compare as
-    // small integers) avoids eight hashed removals per message, three messages per request.
-    if !h.keys().any(|k| HOP_BY_HOP.contains(&k.as_str())) {
-        return;
-    }
-    // The `Connection` values are cheap clones (shared bytes); a second value, which almost no
-    // message has, costs a vector. Names compare case-insensitively: `remove` parses each.
-    let first = h.get(header::CONNECTION).cloned();
-    let more: Vec<HeaderValue> = h
-        .get_all(header::CONNECTION)
-        .iter()
-        .skip(1)
-        .cloned()
-        .collect();
-    for value in first.iter().chain(&more) {
-        for name in value.to_str().unwrap_or("").split(',').map(str::trim) {
-            if !name.is_empty() {
-                h.remove(name);
-            }
+    // One pass over the names notes which hop-by-hop headers are present (standard names
+    // compare as small integers). Most messages carry none; a backend response usually carries
+    // just `Connection: keep-alive`, which then costs two removals.
+    let mut present = 0u8;
+    for name in h.keys() {
+        if let Some(i) = HOP_BY_HOP.iter().position(|hop| hop == name) {
+            present |= 1 << i;
         }
     }
-    for name in HOP_BY_HOP {
-        h.remove(name);
+    if present == 0 {
+        return;
+    }
+    let is_hop = |token: &str| {
+        HOP_BY_HOP
+            .iter()
+            .any(|hop| token.eq_ignore_ascii_case(hop.as_str()))
+    };
+    let tokens = |v: &HeaderValue| -> Vec<String> {
+        v.to_str()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && !is_hop(t))
+            .map(str::to_owned)
+            .collect()
+    };
+    // Other fields named in `Connection` (rare: they cost a copy of the names).
+    let named: Vec<String> = h
+        .get_all(header::CONNECTION)
+        .iter()
+        .flat_map(tokens)
+        .collect();
+    for name in named {
+        h.remove(name.as_str());
+    }
+    for (i, hop) in HOP_BY_HOP.iter().enumerate() {
+        if present & (1 << i) != 0 {
+            h.remove(hop);
+        }
     }
 }
 

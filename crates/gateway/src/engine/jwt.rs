@@ -6,9 +6,12 @@
 //! Checks run in .NET's order — signature, lifetime, issuer, audience, claims — and each
 //! failure carries APIM's documented `LastError.Reason`.
 
+use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::Arc;
 
 use aws_lc_rs::hmac;
+use http::HeaderValue;
 use serde_json::{Map, Value as Json};
 use skybridge_jose::claims::{audiences, has_audience, numeric_date};
 use skybridge_jose::{UnverifiedJws, VerifyingKey, decode_unverified};
@@ -60,7 +63,27 @@ pub async fn validate(x: &mut Exec<'_>, v: &ValidateJwt, source: &str) -> Result
     }
 }
 
-fn token(x: &mut Exec<'_>, v: &ValidateJwt, source: &str) -> Result<Option<String>, PolicyError> {
+/// The token's text: a range of the request header's value (shared, not copied: a token is
+/// about 1.3 KB and a verified-token cache hit needs only its bytes), or an owned string.
+enum RawToken {
+    Header(HeaderValue, Range<usize>),
+    Owned(String),
+}
+
+impl RawToken {
+    fn as_str(&self) -> &str {
+        match self {
+            // ASCII, checked when the range was taken, so always UTF-8.
+            RawToken::Header(value, range) => {
+                std::str::from_utf8(&value.as_bytes()[range.clone()]).unwrap_or_default()
+            }
+            RawToken::Owned(s) => s,
+        }
+    }
+}
+
+/// The token from the policy's source; `None` when absent or empty.
+fn token(x: &mut Exec<'_>, v: &ValidateJwt, source: &str) -> Result<Option<RawToken>, PolicyError> {
     let scheme = match &v.require_scheme {
         Some(s) => Some(x.str(s, source)?),
         None => None,
@@ -68,27 +91,42 @@ fn token(x: &mut Exec<'_>, v: &ValidateJwt, source: &str) -> Result<Option<Strin
     Ok(match &v.source {
         TokenSource::Header(name) => {
             let name = x.str(name, source)?;
-            let Some(value) = x
+            // A header value holds no control characters but tab (the http crate refuses
+            // them), so it is text (`HeaderValue::to_str`) exactly when it is ASCII.
+            let Some(header) = x
                 .request
                 .headers
                 .get(name.as_ref())
-                .and_then(|h| h.to_str().ok())
+                .filter(|h| h.as_bytes().is_ascii())
             else {
                 return Ok(None);
             };
-            let value = value.trim();
-            if !name.eq_ignore_ascii_case("authorization") {
+            let value = header.as_bytes();
+            let range = |part: &[u8]| {
+                let start = part.as_ptr() as usize - value.as_ptr() as usize;
+                start..start + part.len()
+            };
+            let trimmed = value.trim_ascii();
+            let token = if !name.eq_ignore_ascii_case("authorization") {
                 // APIM ignores require-scheme for custom headers.
-                return Ok(Some(value.to_owned()).filter(|t| !t.is_empty()));
-            }
-            match (value.split_once(char::is_whitespace), scheme) {
-                (Some((s, t)), Some(want)) if s.eq_ignore_ascii_case(&want) => {
-                    Some(t.trim().to_owned())
+                Some(trimmed)
+            } else {
+                let split = trimmed
+                    .iter()
+                    .position(u8::is_ascii_whitespace)
+                    .map(|i| (&trimmed[..i], trimmed[i..].trim_ascii()));
+                match (split, scheme) {
+                    (Some((s, t)), Some(want)) if s.eq_ignore_ascii_case(want.as_bytes()) => {
+                        Some(t)
+                    }
+                    (_, Some(_)) => None,
+                    (Some((_, t)), None) => Some(t),
+                    (None, None) => Some(trimmed),
                 }
-                (_, Some(_)) => None,
-                (Some((_, t)), None) => Some(t.trim().to_owned()),
-                (None, None) => Some(value.to_owned()),
-            }
+            };
+            token
+                .filter(|t| !t.is_empty())
+                .map(|t| RawToken::Header(header.clone(), range(t)))
         }
         TokenSource::Query(name) => {
             let name = x.str(name, source)?;
@@ -96,11 +134,11 @@ fn token(x: &mut Exec<'_>, v: &ValidateJwt, source: &str) -> Result<Option<Strin
                 .query
                 .iter()
                 .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.clone())
+                .map(|(_, v)| RawToken::Owned(v.clone()))
         }
-        TokenSource::Value(p) => Some(x.string(p, source)?),
+        TokenSource::Value(p) => Some(RawToken::Owned(x.string(p, source)?)),
     }
-    .filter(|t| !t.is_empty()))
+    .filter(|t| !t.as_str().is_empty()))
 }
 
 fn verify_hmac(jws: &UnverifiedJws, key: &[u8]) -> bool {
@@ -223,19 +261,20 @@ async fn check(
     let Some(raw) = token(x, v, source)? else {
         return Ok(Err(fail("TokenNotPresent", "JWT not present.")));
     };
+    let raw = raw.as_str();
     // A public-key signature this gateway already verified counts if that same key object is
     // still a candidate (token_cache.rs); HMAC is cheap enough to redo. From a token's second
     // use, a hit also brings its decoded header and claims, so it is not decoded again; a token
     // is cached only after it decoded and verified, so malformed tokens fail on decoding here.
     let now_ms = x.services.clock.now_ms();
-    let token_hash = x.services.verified.key(&raw);
+    let token_hash = x.services.verified.key(raw);
     let cached = token_hash
         .as_ref()
         .and_then(|h| x.services.verified.get(h, now_ms));
     let cached_content = cached.as_ref().and_then(|h| h.content.clone());
     let mut jws: Option<UnverifiedJws> = None;
     if cached_content.is_none() {
-        match decode_unverified(&raw) {
+        match decode_unverified(raw) {
             Ok(j) => jws = Some(j),
             Err(e) => {
                 return Ok(Err(fail(
@@ -245,9 +284,11 @@ async fn check(
             }
         }
     }
-    let kid = match (&cached_content, &jws) {
-        (Some(c), _) => c.header.kid.clone(),
-        (None, Some(j)) => j.header.kid.clone(),
+    // Borrowed from a cached token's content; a token decoded now lends nothing, since its
+    // decoding may still be needed mutably below.
+    let kid: Option<Cow<'_, str>> = match (&cached_content, &jws) {
+        (Some(c), _) => c.header.kid.as_deref().map(Cow::Borrowed),
+        (None, Some(j)) => j.header.kid.clone().map(Cow::Owned),
         (None, None) => None,
     };
     let kid_matches = |id: &Option<String>| match (id, &kid) {
@@ -260,7 +301,7 @@ async fn check(
         if cached_key.as_ref().is_some_and(|c| Arc::ptr_eq(c, vk)) {
             return true;
         }
-        let ok = decoded(jws, &raw).is_some_and(|j| j.verify_with(vk).is_ok());
+        let ok = decoded(jws, raw).is_some_and(|j| j.verify_with(vk).is_ok());
         if ok {
             verified_by = Some(vk.clone());
         }
@@ -274,7 +315,7 @@ async fn check(
         any_key = true;
         verified = match &key.material {
             KeyMaterial::Symmetric(secret) => {
-                decoded(&mut jws, &raw).is_some_and(|j| verify_hmac(j, secret))
+                decoded(&mut jws, raw).is_some_and(|j| verify_hmac(j, secret))
             }
             KeyMaterial::Public(vk) => public_verify(&mut jws, vk),
         };

@@ -131,6 +131,17 @@ async fn valid_tokens_pass_and_failures_carry_apim_reasons() {
         &call(&h, Some(format!("Basic {good}"))).await,
         "TokenNotPresent",
     );
+    // The scheme matches in any case; the whitespace around the token is not part of it. The
+    // second call is a verified-token cache hit on the same text.
+    for _ in 0..2 {
+        let r = call(&h, Some(format!("bearer \t {good} "))).await;
+        assert_eq!(r.status, 200, "{}", r.header("x-message"));
+    }
+    // A value that is not ASCII text (obs-text) carries no token, as `HeaderValue::to_str` says.
+    invalid(
+        &call(&h, Some(format!("Bearer {good}\u{e9}"))).await,
+        "TokenNotPresent",
+    );
     invalid(
         &call(&h, Some("Bearer not.a.jwt".into())).await,
         "JwtInvalid",
