@@ -20,13 +20,17 @@
 # PERF_CALLGRAPH='--call-graph dwarf' for whole stacks (the binary has no frame pointers).
 # CPU_COST=1 reports each proxy's CPU time per request (task-clock).
 # ALLOCS=1 reports the gateway's heap allocations per request (uprobes; slows those runs).
+# INSTR=1 runs Skybridge under callgrind and reports the user-space instructions it executes per
+# request in each gateway case: exact and unmoved by the neighbours, so it compares two builds
+# where a rate cannot (the kernel's share is not counted). Very slow: use few tokens, e.g.
+# `INSTR=1 CASES="gateway-a gateway-b" bench/gateway.sh 5 20` (4 connections by default).
 # SKYBRIDGE_BIN=path benchmarks that binary instead of building the working tree (to compare
 # two builds with the same script).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"
 ntokens="${2:-20000}"
-conns="${CONNS:-32}"
+conns="${CONNS:-$([ -n "${INSTR:-}" ] && echo 4 || echo 32)}"
 envoy="${ENVOY:-/tmp/envoy-venv/lib/python3.11/site-packages/envoy/_bin/envoy}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 if [ -n "${SKYBRIDGE_BIN:-}" ]; then
@@ -118,10 +122,14 @@ TOML
 "$bin" hosts --write --domain "$domain" --world "$work/world.toml" >/dev/null
 
 # --- Skybridge on CPU 1 ------------------------------------------------------------------------
-BENCH_CLIENT_SECRET="$secret" SKYBRIDGE_LOG=warn taskset -c 1 "$bin" up --data-dir "$work/data" \
+under=(taskset -c 1)
+if [ -n "${INSTR:-}" ]; then
+  under+=(valgrind -q --tool=callgrind --callgrind-out-file="$work/callgrind.out")
+fi
+BENCH_CLIENT_SECRET="$secret" SKYBRIDGE_LOG=warn "${under[@]}" "$bin" up --data-dir "$work/data" \
   --world "$work/world.toml" --domain "$domain" --port 0 >"$work/up.out" 2>"$work/up.err" &
 sky=$!; pids+=($sky)
-for _ in $(seq 1 400); do grep -q ready "$work/up.out" 2>/dev/null && break; sleep 0.025; done
+for _ in $(seq 1 $([ -n "${INSTR:-}" ] && echo 12000 || echo 400)); do grep -q ready "$work/up.out" 2>/dev/null && break; sleep 0.025; done
 grep -q ready "$work/up.out" || { cat "$work/up.err" >&2; exit 1; }
 ep="$work/data/endpoints.json"
 read -r token_url client aud iss gw_uri < <(python3 -c "
@@ -260,6 +268,10 @@ run() { # name url [wrk args...]
     esac
     perf stat -x, -o "$work/$name.cost" -e task-clock -p "$proxy" & cost_pid=$!
   fi
+  local instr=
+  if [ -n "${INSTR:-}" ] && [ "${name#gateway}" != "$name" ]; then
+    callgrind_control --zero "$sky" >/dev/null; instr=1
+  fi
   local before; before=$(grep -E '^cpu[01] ' /proc/stat)
   taskset -c 0 wrk -t1 -c"$conns" -d"${secs}s" --latency "$@" "$url" >"$work/$name.wrk"
   # Busy share of each CPU during the run: a proxy below ~95 % on CPU 1 was not the bottleneck.
@@ -272,6 +284,15 @@ run() { # name url [wrk args...]
     local reqs; reqs=$(awk '/requests in/ {print $1}' "$work/$name.wrk")
     awk -F, -v reqs="$reqs" -v n="$name" '$3 == "task-clock" {
       printf "%s-cpu-us-per-request %.2f\n", n, $1 * 1000 / reqs }' "$work/$name.cost" >>"$work/costs"
+  fi
+  if [ -n "$instr" ]; then
+    # The requests the gateway answered since the counters were zeroed, from its own dump.
+    rm -f "$work"/callgrind.out.*; callgrind_control --dump="$name" "$sky" >/dev/null
+    local reqs; reqs=$(awk '/requests in/ {print $1}' "$work/$name.wrk")
+    awk -v reqs="$reqs" -v n="$name" '/^(summary|totals):/ { printf "  %s instructions per request: %.0f\n", n, $2 / reqs; exit }' \
+      "$(ls -t "$work"/callgrind.out.* | head -1)"
+    # INSTR_OUT=prefix keeps each case's profile (for callgrind_annotate) as prefix.<case>.
+    if [ -n "${INSTR_OUT:-}" ]; then cp "$(ls -t "$work"/callgrind.out.* | head -1)" "$INSTR_OUT.$name"; fi
   fi
   local rps p99 non2xx
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/$name.wrk")

@@ -100,7 +100,9 @@ pub enum HostService {
 /// traverse first.
 #[derive(Clone)]
 pub struct HostRoutes {
-    routes: Arc<HashMap<String, HostService>>,
+    /// foldhash, not SipHash: looked up on every request, and only ever holds the configured
+    /// hosts (a caller's `Host` is looked up, never inserted).
+    routes: Arc<foldhash::HashMap<String, HostService>>,
     /// Answers a request without a host (400) or for a host Skybridge does not serve (404).
     unknown: Router,
 }

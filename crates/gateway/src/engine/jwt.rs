@@ -63,21 +63,32 @@ pub async fn validate(x: &mut Exec<'_>, v: &ValidateJwt, source: &str) -> Result
     }
 }
 
-/// The token's text: a range of the request header's value (shared, not copied: a token is
-/// about 1.3 KB and a verified-token cache hit needs only its bytes), or an owned string.
+/// The token: a range of the request header's value (shared, not copied: a token is about
+/// 1.3 KB, and a verified-token cache hit needs only its bytes), or an owned string.
 enum RawToken {
     Header(HeaderValue, Range<usize>),
     Owned(String),
 }
 
 impl RawToken {
-    fn as_str(&self) -> &str {
+    /// What the verified-token cache is keyed by.
+    fn bytes(&self) -> &[u8] {
         match self {
-            // ASCII, checked when the range was taken, so always UTF-8.
-            RawToken::Header(value, range) => {
-                std::str::from_utf8(&value.as_bytes()[range.clone()]).unwrap_or_default()
-            }
-            RawToken::Owned(s) => s,
+            RawToken::Header(value, range) => &value.as_bytes()[range.clone()],
+            RawToken::Owned(s) => s.as_bytes(),
+        }
+    }
+
+    /// The token as text, for decoding. A header value holds no control characters but tab
+    /// (the http crate refuses them), so `HeaderValue::to_str` accepts exactly the ASCII ones:
+    /// anything else is no token. Checked only here, on a cache miss: a hit's bytes are those
+    /// of a token that was text when it verified.
+    fn text(&self) -> Option<&str> {
+        match self {
+            RawToken::Header(..) => Some(self.bytes())
+                .filter(|b| b.is_ascii())
+                .and_then(|b| std::str::from_utf8(b).ok()),
+            RawToken::Owned(s) => Some(s),
         }
     }
 }
@@ -91,14 +102,7 @@ fn token(x: &mut Exec<'_>, v: &ValidateJwt, source: &str) -> Result<Option<RawTo
     Ok(match &v.source {
         TokenSource::Header(name) => {
             let name = x.str(name, source)?;
-            // A header value holds no control characters but tab (the http crate refuses
-            // them), so it is text (`HeaderValue::to_str`) exactly when it is ASCII.
-            let Some(header) = x
-                .request
-                .headers
-                .get(name.as_ref())
-                .filter(|h| h.as_bytes().is_ascii())
-            else {
+            let Some(header) = x.request.headers.get(name.as_ref()) else {
                 return Ok(None);
             };
             let value = header.as_bytes();
@@ -124,9 +128,13 @@ fn token(x: &mut Exec<'_>, v: &ValidateJwt, source: &str) -> Result<Option<RawTo
                     (None, None) => Some(trimmed),
                 }
             };
+            // The token's own bytes are checked for text on a cache miss (`RawToken::text`);
+            // the rest of the value (the scheme) is short.
             token
                 .filter(|t| !t.is_empty())
-                .map(|t| RawToken::Header(header.clone(), range(t)))
+                .map(range)
+                .filter(|r| value[..r.start].is_ascii() && value[r.end..].is_ascii())
+                .map(|r| RawToken::Header(header.clone(), r))
         }
         TokenSource::Query(name) => {
             let name = x.str(name, source)?;
@@ -138,7 +146,7 @@ fn token(x: &mut Exec<'_>, v: &ValidateJwt, source: &str) -> Result<Option<RawTo
         }
         TokenSource::Value(p) => Some(RawToken::Owned(x.string(p, source)?)),
     }
-    .filter(|t| !t.as_str().is_empty()))
+    .filter(|t| !t.bytes().is_empty()))
 }
 
 fn verify_hmac(jws: &UnverifiedJws, key: &[u8]) -> bool {
@@ -246,9 +254,9 @@ fn check_claims(
 
 /// The whole token (signing input and signature), decoded on first need: on a verified-token
 /// cache hit only a signature that must really be checked (a rotated key, an HMAC key) needs it.
-fn decoded<'a>(jws: &'a mut Option<UnverifiedJws>, raw: &str) -> Option<&'a UnverifiedJws> {
+fn decoded<'a>(jws: &'a mut Option<UnverifiedJws>, raw: &RawToken) -> Option<&'a UnverifiedJws> {
     if jws.is_none() {
-        *jws = decode_unverified(raw).ok();
+        *jws = raw.text().and_then(|t| decode_unverified(t).ok());
     }
     jws.as_ref()
 }
@@ -261,20 +269,22 @@ async fn check(
     let Some(raw) = token(x, v, source)? else {
         return Ok(Err(fail("TokenNotPresent", "JWT not present.")));
     };
-    let raw = raw.as_str();
     // A public-key signature this gateway already verified counts if that same key object is
     // still a candidate (token_cache.rs); HMAC is cheap enough to redo. From a token's second
     // use, a hit also brings its decoded header and claims, so it is not decoded again; a token
     // is cached only after it decoded and verified, so malformed tokens fail on decoding here.
     let now_ms = x.services.clock.now_ms();
-    let token_hash = x.services.verified.key(raw);
+    let token_hash = x.services.verified.key(raw.bytes());
     let cached = token_hash
         .as_ref()
         .and_then(|h| x.services.verified.get(h, now_ms));
     let cached_content = cached.as_ref().and_then(|h| h.content.clone());
     let mut jws: Option<UnverifiedJws> = None;
     if cached_content.is_none() {
-        match decode_unverified(raw) {
+        let Some(text) = raw.text() else {
+            return Ok(Err(fail("TokenNotPresent", "JWT not present.")));
+        };
+        match decode_unverified(text) {
             Ok(j) => jws = Some(j),
             Err(e) => {
                 return Ok(Err(fail(
@@ -301,7 +311,7 @@ async fn check(
         if cached_key.as_ref().is_some_and(|c| Arc::ptr_eq(c, vk)) {
             return true;
         }
-        let ok = decoded(jws, raw).is_some_and(|j| j.verify_with(vk).is_ok());
+        let ok = decoded(jws, &raw).is_some_and(|j| j.verify_with(vk).is_ok());
         if ok {
             verified_by = Some(vk.clone());
         }
@@ -315,7 +325,7 @@ async fn check(
         any_key = true;
         verified = match &key.material {
             KeyMaterial::Symmetric(secret) => {
-                decoded(&mut jws, raw).is_some_and(|j| verify_hmac(j, secret))
+                decoded(&mut jws, &raw).is_some_and(|j| verify_hmac(j, secret))
             }
             KeyMaterial::Public(vk) => public_verify(&mut jws, vk),
         };

@@ -8,7 +8,6 @@
 //! or hung authority (the fetch may take its whole timeout) stalls only requests that need
 //! the new keys.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -75,7 +74,9 @@ struct Metadata {
 pub struct KeyCache {
     fetcher: Arc<dyn MetadataFetcher>,
     clock: Arc<dyn Clock>,
-    entries: Mutex<HashMap<String, Arc<Slot>>>,
+    /// By URL; foldhash, not SipHash: every validated request looks its URL up, and the
+    /// URLs come from policies, not from callers.
+    entries: Mutex<foldhash::HashMap<String, Arc<Slot>>>,
     refresh_ms: i64,
     retry_ms: i64,
 }

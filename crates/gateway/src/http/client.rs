@@ -26,7 +26,6 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 use super::h1::{self, Chunked, Framing, ResponseHead};
-use crate::engine::forward::strip_hop_by_hop;
 use crate::engine::{
     ClientError, FetchError, HttpClient, InboundResponse, MetadataFetcher, OutboundRequest,
 };
@@ -132,7 +131,9 @@ pub struct BackendClient {
     /// Host names pinned to addresses (for `*.localhost`-style names that the system resolver
     /// may not know).
     overrides: Arc<HashMap<String, SocketAddr>>,
-    idle: Arc<Mutex<HashMap<Origin, Vec<Idle>>>>,
+    /// foldhash (randomly seeded), not SipHash: two lookups per request, and at most
+    /// `MAX_ORIGINS` keys.
+    idle: Arc<Mutex<foldhash::HashMap<Origin, Vec<Idle>>>>,
 }
 
 /// What went wrong in one exchange, and whether the request may have reached the backend.
@@ -477,11 +478,10 @@ impl HttpClient for BackendClient {
         if head.keep_alive && clean_end && !h1::request_closes(&req.headers) {
             self.checkin(origin, stream);
         }
-        let mut headers = head.headers;
-        strip_hop_by_hop(&mut headers);
+        // The head comes without hop-by-hop fields (`h1::parse_response_head`).
         Ok(InboundResponse {
             status: head.status,
-            headers,
+            headers: head.headers,
             body,
         })
     }

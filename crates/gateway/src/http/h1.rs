@@ -44,7 +44,7 @@ pub enum Framing {
 pub struct ResponseHead {
     /// Status code.
     pub status: u16,
-    /// Headers as received.
+    /// Headers as received, less the connection's own (hop-by-hop) fields.
     pub headers: HeaderMap,
     /// How the body is delimited.
     pub framing: Framing,
@@ -127,6 +127,10 @@ fn has_token(headers: &HeaderMap, token: &str) -> bool {
 /// Parses a response head at the start of `buf`: `Ok(None)` until it is complete, then the
 /// bytes it took and the head. Interim (1xx) responses come back like any other; the caller
 /// skips them. Header values are slices of `buf`, not copies.
+///
+/// The connection's own fields (RFC 9110 §7.6.1: `Connection`, the fields it names, and the
+/// other hop-by-hop ones) are read here for framing and keep-alive, and left out of
+/// `headers`, which holds what may be forwarded.
 pub fn parse_response_head(
     buf: &Bytes,
     method: &Method,
@@ -140,21 +144,25 @@ pub fn parse_response_head(
     };
     let status = resp.code.unwrap_or(0);
     let minor = resp.version.unwrap_or(0);
+    if status == 101 {
+        return Err(bad("unexpected 101 Switching Protocols"));
+    }
+    let connection = Connection::read(resp.headers);
     let mut headers = HeaderMap::with_capacity(resp.headers.len());
     for h in resp.headers.iter() {
+        if is_hop_by_hop(h.name) || (connection.names_others && connection.names(h.name)) {
+            continue;
+        }
         let name = HeaderName::from_bytes(h.name.as_bytes())
             .map_err(|_| bad(format!("invalid header name {:?}", h.name)))?;
         let value = HeaderValue::from_maybe_shared(buf.slice_ref(h.value))
             .map_err(|_| bad(format!("invalid value of header {}", h.name)))?;
         headers.append(name, value);
     }
-    if status == 101 {
-        return Err(bad("unexpected 101 Switching Protocols"));
-    }
     let mut keep_alive = if minor >= 1 {
-        !has_token(&headers, "close")
+        !connection.close
     } else {
-        has_token(&headers, "keep-alive")
+        connection.keep_alive
     };
     let framing = if *method == Method::HEAD
         || (100..200).contains(&status)
@@ -162,20 +170,12 @@ pub fn parse_response_head(
         || status == 304
     {
         Framing::Empty
-    } else if headers.contains_key(header::TRANSFER_ENCODING) {
+    } else if let Some(chunked_last) = connection.chunked_last {
         // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length, and such a message must
         // not be followed by another on the same connection.
         if headers.contains_key(header::CONTENT_LENGTH) {
             keep_alive = false;
         }
-        let chunked_last = headers
-            .get_all(header::TRANSFER_ENCODING)
-            .iter()
-            .map(|v| v.to_str().unwrap_or("?"))
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .rfind(|t| !t.is_empty())
-            .is_some_and(|t| t.eq_ignore_ascii_case("chunked"));
         if chunked_last {
             Framing::Chunked
         } else {
@@ -203,16 +203,93 @@ pub fn parse_response_head(
     )))
 }
 
-/// Whether `buf` holds a blank line (`\n\n` or `\n\r\n`), without which no head is complete:
-/// a cheap test before parsing.
-pub fn has_blank_line(buf: &[u8]) -> bool {
-    buf.iter().enumerate().any(|(i, &c)| {
-        c == b'\n'
-            && match buf.get(i + 1) {
-                Some(b'\n') => true,
-                Some(b'\r') => buf.get(i + 2) == Some(&b'\n'),
-                _ => false,
+/// Whether `name` is a hop-by-hop field (RFC 9110 §7.6.1), by length first: a response's
+/// every field is tested.
+fn is_hop_by_hop(name: &str) -> bool {
+    let hop: &[&str] = match name.len() {
+        2 => &["te"],
+        7 => &["trailer", "upgrade"],
+        10 => &["connection", "keep-alive"],
+        17 => &["transfer-encoding"],
+        18 => &["proxy-authenticate"],
+        19 => &["proxy-authorization"],
+        _ => return false,
+    };
+    hop.iter().any(|h| name.eq_ignore_ascii_case(h))
+}
+
+/// A field value as text, if ASCII (as `HeaderValue::to_str` reads it).
+fn ascii(value: &[u8]) -> Option<&str> {
+    std::str::from_utf8(value).ok().filter(|v| v.is_ascii())
+}
+
+/// What a response's `Connection` and `Transfer-Encoding` fields say, read from the parsed
+/// slots (neither is kept in the forwarded headers).
+struct Connection<'a> {
+    slots: &'a [httparse::Header<'a>],
+    close: bool,
+    keep_alive: bool,
+    /// `Connection` names a field that is not hop-by-hop anyway (rare): it must go too.
+    names_others: bool,
+    /// With `Transfer-Encoding`: whether its last coding is `chunked`.
+    chunked_last: Option<bool>,
+}
+
+impl<'a> Connection<'a> {
+    fn read(slots: &'a [httparse::Header<'a>]) -> Self {
+        let mut c = Connection {
+            slots,
+            close: false,
+            keep_alive: false,
+            names_others: false,
+            chunked_last: None,
+        };
+        for token in c.tokens() {
+            c.close |= token.eq_ignore_ascii_case("close");
+            c.keep_alive |= token.eq_ignore_ascii_case("keep-alive");
+            c.names_others |= !is_hop_by_hop(token);
+        }
+        for h in slots {
+            if h.name.eq_ignore_ascii_case("transfer-encoding") {
+                let last = ascii(h.value)
+                    .unwrap_or("?")
+                    .split(',')
+                    .map(str::trim)
+                    .rfind(|t| !t.is_empty());
+                // A later field's last coding is the message's last one.
+                if let Some(t) = last {
+                    c.chunked_last = Some(t.eq_ignore_ascii_case("chunked"));
+                } else {
+                    c.chunked_last.get_or_insert(false);
+                }
             }
+        }
+        c
+    }
+
+    /// The tokens of every `Connection` field.
+    fn tokens(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        self.slots
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case("connection"))
+            .flat_map(|h| ascii(h.value).unwrap_or("").split(','))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    }
+
+    /// Whether `Connection` names the field `name`.
+    fn names(&self, name: &str) -> bool {
+        self.tokens().any(|t| t.eq_ignore_ascii_case(name))
+    }
+}
+
+/// Whether `buf` holds a blank line (`\n\n` or `\n\r\n`), without which no head is complete:
+/// a cheap test before parsing. Only the line ends are visited (`memchr`), not every byte.
+pub fn has_blank_line(buf: &[u8]) -> bool {
+    memchr::memchr_iter(b'\n', buf).any(|i| match buf.get(i + 1) {
+        Some(b'\n') => true,
+        Some(b'\r') => buf.get(i + 2) == Some(&b'\n'),
+        _ => false,
     })
 }
 
@@ -383,6 +460,46 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(h.framing, Framing::Empty);
+    }
+
+    #[test]
+    fn the_connections_own_fields_are_read_not_kept() {
+        let h = head(
+            "HTTP/1.1 200 OK\r\nConnection: keep-alive, X-Private\r\nKeep-Alive: timeout=5\r\n\
+             X-Private: 1\r\nX-Kept: 2\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: , chunked\r\n\
+             Upgrade: h2c\r\nTE: trailers\r\nTrailer: X-T\r\nProxy-Authenticate: Basic\r\n\r\n",
+        );
+        assert_eq!((h.framing, h.keep_alive), (Framing::Chunked, true));
+        let names: Vec<&str> = h.headers.keys().map(|k| k.as_str()).collect();
+        assert_eq!(names, ["x-kept"]);
+        // Named in Connection in any case; a later Transfer-Encoding field's last coding counts.
+        let h = head(
+            "HTTP/1.1 200 OK\r\nx-private: 1\r\nCONNECTION: X-PRIVATE\r\nConnection: close\r\n\
+             Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\nX-Kept: 2\r\n\r\n",
+        );
+        assert_eq!((h.framing, h.keep_alive), (Framing::UntilClose, false));
+        let names: Vec<&str> = h.headers.keys().map(|k| k.as_str()).collect();
+        assert_eq!(names, ["x-kept"]);
+        for name in [
+            "te",
+            "trailer",
+            "upgrade",
+            "connection",
+            "Keep-Alive",
+            "transfer-encoding",
+        ] {
+            assert!(is_hop_by_hop(name), "{name}");
+        }
+        for name in [
+            "tf",
+            "trailers",
+            "connexion",
+            "x-upgrade",
+            "content-length",
+            "",
+        ] {
+            assert!(!is_hop_by_hop(name), "{name}");
+        }
     }
 
     #[test]
