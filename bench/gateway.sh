@@ -20,10 +20,12 @@
 # PERF_CALLGRAPH='--call-graph dwarf' for whole stacks (the binary has no frame pointers).
 # CPU_COST=1 reports each proxy's CPU time per request (task-clock).
 # ALLOCS=1 reports the gateway's heap allocations per request (uprobes; slows those runs).
-# INSTR=1 runs Skybridge under callgrind and reports the user-space instructions it executes per
-# request in each gateway case: exact and unmoved by the neighbours, so it compares two builds
-# where a rate cannot (the kernel's share is not counted). Very slow: use few tokens, e.g.
-# `INSTR=1 CASES="gateway-a gateway-b" bench/gateway.sh 5 20` (4 connections by default).
+# INSTR=1 runs Skybridge and the nginx proxy under callgrind and reports the user-space
+# instructions each executes per request, in the gateway and nginx cases: exact and unmoved by
+# the neighbours, so it compares two builds where a rate cannot (the kernel's share is not
+# counted, nor the connections' TLS handshakes: a 1-second run is subtracted from each). Very
+# slow: use few tokens, e.g.
+# `INSTR=1 CASES="gateway-a gateway-b nginx-b" bench/gateway.sh 5 20` (4 connections).
 # SKYBRIDGE_BIN=path benchmarks that binary instead of building the working tree (to compare
 # two builds with the same script).
 set -euo pipefail
@@ -124,7 +126,7 @@ TOML
 # --- Skybridge on CPU 1 ------------------------------------------------------------------------
 under=(taskset -c 1)
 if [ -n "${INSTR:-}" ]; then
-  under+=(valgrind -q --tool=callgrind --callgrind-out-file="$work/callgrind.out")
+  under+=(valgrind -q --tool=callgrind --callgrind-out-file="$work/callgrind.%p")
 fi
 BENCH_CLIENT_SECRET="$secret" SKYBRIDGE_LOG=warn "${under[@]}" "$bin" up --data-dir "$work/data" \
   --world "$work/world.toml" --domain "$domain" --port 0 >"$work/up.out" 2>"$work/up.err" &
@@ -165,13 +167,14 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/ce
   -subj /CN=127.0.0.1 2>/dev/null
 cat > "$work/nginx-proxy/nginx.conf" <<CONF
 worker_processes 1; daemon off; pid $work/nginx-proxy/pid; error_log $work/nginx-proxy/error.log;
+$([ -n "${INSTR:-}" ] && echo "master_process off;")
 events { worker_connections 4096; }
 http { access_log off; keepalive_requests 1000000;
   upstream backend { server 127.0.0.1:$backend_port; keepalive 64; }
   server { listen 127.0.0.1:$nginx_port ssl; ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem;
     location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
 CONF
-taskset -c 1 nginx -p "$work/nginx-proxy" -c "$work/nginx-proxy/nginx.conf" & nginx_proxy=$!; pids+=($nginx_proxy)
+"${under[@]}" nginx -p "$work/nginx-proxy" -c "$work/nginx-proxy/nginx.conf" & nginx_proxy=$!; pids+=($nginx_proxy)
 
 # --- Envoy with jwt_authn on /jwt/, CPU 1 --------------------------------------------------------
 python3 - "$work" "$iss" "$aud" "$envoy_port" "$backend_port" <<'PY'
@@ -269,8 +272,22 @@ run() { # name url [wrk args...]
     perf stat -x, -o "$work/$name.cost" -e task-clock -p "$proxy" & cost_pid=$!
   fi
   local instr=
-  if [ -n "${INSTR:-}" ] && [ "${name#gateway}" != "$name" ]; then
-    callgrind_control --zero "$sky" >/dev/null; instr=1
+  if [ -n "${INSTR:-}" ]; then
+    case "$name" in gateway-*) instr=$sky ;; nginx-*) instr=$nginx_proxy ;; esac
+  fi
+  # The instructions of a 1-second run (handshakes and all) are subtracted from the main run's.
+  instr_count() { # instructions since the last zeroing, from a fresh dump
+    rm -f "$work/callgrind.$instr".*; callgrind_control --dump="$name" "$instr" >/dev/null
+    local dump; dump=$(ls -t "$work/callgrind.$instr".* | head -1)
+    if [ -n "${INSTR_OUT:-}" ]; then cp "$dump" "$INSTR_OUT.$name"; fi
+    awk '/^(summary|totals):/ { print $2; exit }' "$dump"
+  }
+  local short_instr= short_reqs=
+  if [ -n "$instr" ]; then
+    callgrind_control --zero "$instr" >/dev/null
+    taskset -c 0 wrk -t1 -c"$conns" -d1s "$@" "$url" >"$work/$name.short.wrk"
+    short_instr=$(instr_count); short_reqs=$(awk '/requests in/ {print $1}' "$work/$name.short.wrk")
+    callgrind_control --zero "$instr" >/dev/null
   fi
   local before; before=$(grep -E '^cpu[01] ' /proc/stat)
   taskset -c 0 wrk -t1 -c"$conns" -d"${secs}s" --latency "$@" "$url" >"$work/$name.wrk"
@@ -286,13 +303,12 @@ run() { # name url [wrk args...]
       printf "%s-cpu-us-per-request %.2f\n", n, $1 * 1000 / reqs }' "$work/$name.cost" >>"$work/costs"
   fi
   if [ -n "$instr" ]; then
-    # The requests the gateway answered since the counters were zeroed, from its own dump.
-    rm -f "$work"/callgrind.out.*; callgrind_control --dump="$name" "$sky" >/dev/null
-    local reqs; reqs=$(awk '/requests in/ {print $1}' "$work/$name.wrk")
-    awk -v reqs="$reqs" -v n="$name" '/^(summary|totals):/ { printf "  %s instructions per request: %.0f\n", n, $2 / reqs; exit }' \
-      "$(ls -t "$work"/callgrind.out.* | head -1)"
-    # INSTR_OUT=prefix keeps each case's profile (for callgrind_annotate) as prefix.<case>.
-    if [ -n "${INSTR_OUT:-}" ]; then cp "$(ls -t "$work"/callgrind.out.* | head -1)" "$INSTR_OUT.$name"; fi
+    # INSTR_OUT=prefix keeps each case's main-run profile (for callgrind) as prefix.<case>.
+    local long_instr long_reqs; long_instr=$(instr_count)
+    long_reqs=$(awk '/requests in/ {print $1}' "$work/$name.wrk")
+    awk -v n="$name" -v i="$((long_instr - short_instr))" -v r="$((long_reqs - short_reqs))" \
+      'BEGIN { printf "%s %.0f\n", n, i / r }' | tee -a "$work/instructions" |
+      sed 's/^/  instructions per request: /'
   fi
   local rps p99 non2xx
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/$name.wrk")
@@ -379,4 +395,9 @@ for base in ("nginx-a", "nginx-b"):
         print(f"\n(b) gateway as a fraction of {base}'s cost: nginx µs / gateway µs = "
               f"{med[base] / med['gateway-b']:.2f} (the req/s ratio when both saturate a CPU)")
 PY
+fi
+if [ -f "$work/instructions" ]; then
+  awk '{ n[$1] = $2 } END { if (("gateway-b" in n) && ("nginx-b" in n))
+    printf "\nuser-space instructions per request, nginx (b) / gateway (b): %.2f\n", n["nginx-b"] / n["gateway-b"] }' \
+    "$work/instructions"
 fi
