@@ -34,13 +34,27 @@ static HOP_BY_HOP: [HeaderName; 8] = [
 
 const MAX_REDIRECTS: usize = 10;
 
+/// Whether `name` is a hop-by-hop field (RFC 9110 §7.6.1), by length first: every field of
+/// every message is tested.
+pub fn is_hop_by_hop(name: &str) -> bool {
+    let hop: &[&str] = match name.len() {
+        2 => &["te"],
+        7 => &["trailer", "upgrade"],
+        10 => &["connection", "keep-alive"],
+        17 => &["transfer-encoding"],
+        18 => &["proxy-authenticate"],
+        19 => &["proxy-authorization"],
+        _ => return false,
+    };
+    hop.iter().any(|h| name.eq_ignore_ascii_case(h))
+}
+
 /// Removes hop-by-hop headers, including those listed in `Connection`.
 pub fn strip_hop_by_hop(h: &mut HeaderMap) {
-    // One pass over the names notes which hop-by-hop headers are present (standard names
-    // compare as small integers). Most messages carry none; a backend response usually carries
-    // just `Connection: keep-alive`, which then costs two removals.
+    // One pass over the names notes which hop-by-hop headers are present; most messages carry
+    // none. (Backend responses come without them: `h1::parse_response_head` leaves them out.)
     let mut present = 0u8;
-    for name in h.keys() {
+    for name in h.keys().filter(|n| is_hop_by_hop(n.as_str())) {
         if let Some(i) = HOP_BY_HOP.iter().position(|hop| hop == name) {
             present |= 1 << i;
         }
@@ -48,17 +62,12 @@ pub fn strip_hop_by_hop(h: &mut HeaderMap) {
     if present == 0 {
         return;
     }
-    let is_hop = |token: &str| {
-        HOP_BY_HOP
-            .iter()
-            .any(|hop| token.eq_ignore_ascii_case(hop.as_str()))
-    };
     let tokens = |v: &HeaderValue| -> Vec<String> {
         v.to_str()
             .unwrap_or("")
             .split(',')
             .map(str::trim)
-            .filter(|t| !t.is_empty() && !is_hop(t))
+            .filter(|t| !t.is_empty() && !is_hop_by_hop(t))
             .map(str::to_owned)
             .collect()
     };

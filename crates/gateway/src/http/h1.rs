@@ -9,6 +9,8 @@ use bytes::Bytes;
 use http::Method;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
+use crate::engine::forward::is_hop_by_hop;
+
 /// Most response headers accepted.
 const MAX_HEADERS: usize = 128;
 
@@ -201,21 +203,6 @@ pub fn parse_response_head(
             keep_alive,
         },
     )))
-}
-
-/// Whether `name` is a hop-by-hop field (RFC 9110 §7.6.1), by length first: a response's
-/// every field is tested.
-fn is_hop_by_hop(name: &str) -> bool {
-    let hop: &[&str] = match name.len() {
-        2 => &["te"],
-        7 => &["trailer", "upgrade"],
-        10 => &["connection", "keep-alive"],
-        17 => &["transfer-encoding"],
-        18 => &["proxy-authenticate"],
-        19 => &["proxy-authorization"],
-        _ => return false,
-    };
-    hop.iter().any(|h| name.eq_ignore_ascii_case(h))
 }
 
 /// A field value as text, if ASCII (as `HeaderValue::to_str` reads it).
