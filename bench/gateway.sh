@@ -45,7 +45,14 @@ work="$(mktemp -d)"
 pids=()
 source bench/allocs.sh
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # Up to 5 s to stop (a process under valgrind can miss a TERM), then KILL.
+  for _ in $(seq 1 50); do
+    local alive=; for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ -z "$alive" ] && break; sleep 0.1
+  done
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true; rm -rf "$work"
   if [ -n "${ALLOCS:-}" ]; then alloc_probes_remove; fi
 }
 trap cleanup EXIT

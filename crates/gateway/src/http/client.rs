@@ -26,6 +26,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 use super::h1::{self, Chunked, Framing, ResponseHead};
+use super::target::{self, TargetError};
 use crate::engine::{
     ClientError, FetchError, HttpClient, InboundResponse, MetadataFetcher, OutboundRequest,
 };
@@ -403,38 +404,32 @@ impl HttpClient for BackendClient {
         req: OutboundRequest,
         timeout: Duration,
     ) -> Result<InboundResponse, ClientError> {
-        let invalid = || ClientError::Connection(format!("invalid URL {:?}", req.url));
-        let uri: http::Uri = req.url.parse().map_err(|_| invalid())?;
-        let https = match uri.scheme_str() {
-            Some("https") => true,
-            Some("http") => false,
-            other => {
+        let target = match target::parse(&req.url) {
+            Ok(t) => t,
+            Err(TargetError::Invalid) => {
                 return Err(ClientError::Connection(format!(
-                    "unsupported scheme {other:?}"
+                    "invalid URL {:?}",
+                    req.url
                 )));
             }
+            Err(TargetError::UnsupportedScheme(s)) => {
+                return Err(ClientError::Connection(format!("unsupported scheme {s:?}")));
+            }
         };
-        let authority = uri.authority().ok_or_else(invalid)?;
         let origin = Origin {
-            https,
-            host: authority
-                .host()
-                .trim_matches(['[', ']'])
-                .to_ascii_lowercase(),
-            port: authority.port_u16().unwrap_or(if https { 443 } else { 80 }),
+            https: target.https,
+            host: target.host.to_ascii_lowercase(),
+            port: target.port,
         };
-        let target = uri.path_and_query().map_or("/", |p| p.as_str());
+        let host_header = target.host_header;
         let small = req.body.len() <= COALESCE_BODY_BYTES;
-        // `Host` is the authority without any userinfo (RFC 9110 §7.2): credentials in a URL
-        // must not travel in a header.
-        let host_header = authority.as_str().rsplit('@').next().unwrap_or_default();
         let mut wire = Vec::with_capacity(
-            h1::request_head_len(&req.method, target, host_header, &req.headers)
+            h1::request_head_len(&req.method, &target.path, host_header, &req.headers)
                 + if small { req.body.len() } else { 0 },
         );
         h1::encode_request(
             &req.method,
-            target,
+            &target.path,
             host_header,
             &req.headers,
             &req.body,

@@ -6,6 +6,7 @@
 pub mod client;
 pub mod h1;
 pub mod resolve;
+pub mod target;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
