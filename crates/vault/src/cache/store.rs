@@ -72,10 +72,11 @@ impl CachedVaultStore {
     fn written_name(&self, vault: &str, kinds: &[VaultObjectKind], name: &str) {
         self.written();
         if kinds.contains(&VaultObjectKind::Key) {
-            self.keys.evict(&format!(
-                "vault/{}/key/{}/",
-                vault.to_ascii_lowercase(),
-                name.to_ascii_lowercase()
+            self.keys.evict(&crate::service::VaultService::aad_prefix(
+                vault,
+                VaultObjectKind::Key,
+                name,
+                0,
             ));
         }
     }

@@ -253,26 +253,42 @@ impl VaultService {
         &self.loaded
     }
 
-    /// A version's sealing identity, which also names it in the parsed-key cache.
+    /// A version's sealing identity, which also names it in the parsed-key cache:
+    /// [`Self::aad_prefix`] and the version, lower-cased. One allocation, as every key
+    /// operation builds it.
     pub(crate) fn aad(record: &VaultObjectRecord) -> String {
-        // `vault/<vault>/<kind>/<name>/<version>`, names lower-cased: one allocation, as every
-        // key operation builds it.
-        let kind = record.kind.as_str();
-        let mut aad = String::with_capacity(
-            9 + record.vault.len() + kind.len() + record.name.len() + record.version.len(),
+        let mut aad = Self::aad_prefix(
+            &record.vault,
+            record.kind,
+            &record.name,
+            record.version.len(),
         );
-        let lower = |aad: &mut String, part: &str| {
-            aad.extend(part.chars().map(|c| c.to_ascii_lowercase()));
-        };
-        aad.push_str("vault/");
-        lower(&mut aad, &record.vault);
-        aad.push('/');
-        aad.push_str(kind);
-        aad.push('/');
-        lower(&mut aad, &record.name);
-        aad.push('/');
-        lower(&mut aad, &record.version);
+        aad.extend(record.version.chars().map(|c| c.to_ascii_lowercase()));
         aad
+    }
+
+    /// `vault/<vault>/<kind>/<name>/`, names lower-cased: what every version's sealing identity
+    /// starts with, so also how the parsed-key cache finds a name's versions to evict. Room is
+    /// left for `more` bytes.
+    pub(crate) fn aad_prefix(
+        vault: &str,
+        kind: VaultObjectKind,
+        name: &str,
+        more: usize,
+    ) -> String {
+        let kind = kind.as_str();
+        let mut prefix = String::with_capacity(9 + vault.len() + kind.len() + name.len() + more);
+        let lower = |prefix: &mut String, part: &str| {
+            prefix.extend(part.chars().map(|c| c.to_ascii_lowercase()));
+        };
+        prefix.push_str("vault/");
+        lower(&mut prefix, vault);
+        prefix.push('/');
+        prefix.push_str(kind);
+        prefix.push('/');
+        lower(&mut prefix, name);
+        prefix.push('/');
+        prefix
     }
 
     /// Seals material into `record`.
@@ -551,5 +567,11 @@ mod tests {
         );
         assert_eq!(VaultService::aad(&record), expected);
         assert_eq!(expected, "vault/my-vault/certificate/Ünïcode-name/abcdef01");
+        // The parsed-key cache evicts a name's versions by this prefix of their identities.
+        let prefix = VaultService::aad_prefix("My-Vault", record.kind, "ÜNÏCODE-name", 0);
+        assert_eq!(prefix, "vault/my-vault/certificate/ÜnÏcode-name/");
+        assert!(!expected.starts_with(&prefix));
+        let prefix = VaultService::aad_prefix("MY-vault", record.kind, "Ünïcode-NAME", 0);
+        assert!(expected.starts_with(&prefix), "{prefix}");
     }
 }
