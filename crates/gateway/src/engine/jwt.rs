@@ -106,6 +106,7 @@ fn token(x: &mut Exec<'_>, v: &ValidateJwt, source: &str) -> Result<Option<RawTo
                 return Ok(None);
             };
             let value = header.as_bytes();
+            // Where a sub-slice of `value` lies in it.
             let range = |part: &[u8]| {
                 let start = part.as_ptr() as usize - value.as_ptr() as usize;
                 start..start + part.len()

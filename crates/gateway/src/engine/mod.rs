@@ -68,8 +68,9 @@ pub enum ClientError {
 }
 
 /// Sends HTTP requests (forward-request, send-request). A response comes back without its
-/// hop-by-hop headers (`forward::strip_hop_by_hop`): they describe the client's connection,
-/// and the client is where that connection ends.
+/// hop-by-hop headers (`forward::is_hop_by_hop`): they describe the client's connection, and
+/// the client is where that connection ends. The production client never keeps them
+/// (`http::h1::parse_response_head`); others may use `forward::strip_hop_by_hop`.
 #[async_trait]
 pub trait HttpClient: Send + Sync {
     /// Sends `req`, waiting at most `timeout` for the response headers.
